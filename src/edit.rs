@@ -1,1 +1,639 @@
-//! (being written)
+//! Lossless insertion into a document's text (design.md §5).
+//!
+//! An [`Edit`] says "under this mapping, at this key path, add these list items (or these map
+//! entries)". [`apply`] turns edits into text insertions at the right byte offsets and indentation,
+//! in the document's own style: block lists stay block (compact or indented, as the document writes
+//! them), flow and JSON documents get flow items. Nothing that was there is re-emitted, so comments,
+//! anchors, key order, quoting and line endings survive, and deleting the inserted lines gives the
+//! input back. Inserted strings are always double-quoted, so YAML 1.1 readers can't misread them.
+//!
+//! When an edit point can't be reached by inserting text (through an alias or merge key, or where a
+//! key holds an explicit `null` that would have to be replaced), [`apply`] says so and the caller
+//! re-emits that one document from its value with [`emit_document`].
+
+use serde_json::Value;
+
+use crate::yaml::{Kind, NodeId, Tree};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Addition {
+    /// Append these items to a list.
+    Items(Vec<Value>),
+    /// Add these entries to a mapping.
+    Entries(Vec<(String, Value)>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edit {
+    /// The mapping the path starts from.
+    pub at: NodeId,
+    /// JSON pointer of `at` inside the document's value (used when re-emitting).
+    pub pointer: String,
+    /// Keys below `at`, created when missing; the last one holds the list or mapping to extend.
+    pub path: Vec<&'static str>,
+    pub add: Addition,
+}
+
+/// Why an edit can't be made by inserting text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeedsReemit(pub String);
+
+/// Why an edit can't be made at all: the document's structure is wrong where we must write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrongShape {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub enum Failure {
+    NeedsReemit(NeedsReemit),
+    WrongShape(WrongShape),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Insertion {
+    offset: usize,
+    text: String,
+}
+
+/// Apply `edits` to the document text of `tree`, returning the new text.
+pub fn apply(tree: &Tree, edits: &[Edit]) -> Result<String, Failure> {
+    let text = tree.text;
+    let style = Style::of(tree);
+    let mut insertions: Vec<Insertion> = Vec::new();
+    for edit in edits {
+        plan_insertion(tree, &style, edit, &mut insertions)?;
+    }
+    // Stable: insertions at one offset keep the order the edits asked for.
+    insertions.sort_by_key(|i| i.offset);
+    let extra: usize = insertions.iter().map(|i| i.text.len()).sum();
+    let mut out = String::with_capacity(text.len() + extra);
+    let mut pos = 0;
+    for ins in &insertions {
+        out.push_str(&text[pos..ins.offset]);
+        out.push_str(&ins.text);
+        pos = ins.offset;
+    }
+    out.push_str(&text[pos..]);
+    Ok(out)
+}
+
+/// How the document writes things, so insertions look like their neighbours.
+struct Style {
+    newline: &'static str,
+    /// `key:\n- item` (kyaml, Helm 4) rather than `key:\n  - item`.
+    compact_lists: bool,
+}
+
+impl Style {
+    fn of(tree: &Tree) -> Style {
+        let newline = if tree.text.contains("\r\n") { "\r\n" } else { "\n" };
+        Style {
+            newline,
+            compact_lists: first_block_list_is_compact(tree).unwrap_or(false),
+        }
+    }
+}
+
+fn first_block_list_is_compact(tree: &Tree) -> Option<bool> {
+    let root = tree.root?;
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        if let Some(entries) = tree.entries(id) {
+            if matches!(tree.node(tree.resolve(id)).kind, Kind::Map { flow: true, .. }) {
+                continue;
+            }
+            for (k, v) in entries {
+                if let Kind::Seq { flow: false, items } = &tree.node(*v).kind {
+                    if let Some(first) = items.first() {
+                        let dash = dash_column(tree.text, tree.node(*first).start)?;
+                        return Some(dash == tree.node(*k).col);
+                    }
+                }
+                stack.push(*v);
+            }
+        } else if let Some(items) = tree.items(id) {
+            stack.extend(items.iter().rev());
+        }
+    }
+    None
+}
+
+/// Column of the `-` that introduces the block list item starting at `item_start`.
+fn dash_column(text: &str, item_start: usize) -> Option<usize> {
+    let line_start = text[..item_start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..item_start];
+    let dash = before.rfind('-')?;
+    Some(before[..dash].chars().count())
+}
+
+fn shape_error(tree: &Tree, id: NodeId, message: String) -> Failure {
+    let node = tree.node(id);
+    Failure::WrongShape(WrongShape {
+        line: node.line,
+        column: node.col + 1,
+        message,
+    })
+}
+
+fn reemit(reason: impl Into<String>) -> Failure {
+    Failure::NeedsReemit(NeedsReemit(reason.into()))
+}
+
+fn plan_insertion(tree: &Tree, style: &Style, edit: &Edit, out: &mut Vec<Insertion>) -> Result<(), Failure> {
+    let mut map = edit.at;
+    for (depth, key) in edit.path.iter().enumerate() {
+        let last = depth + 1 == edit.path.len();
+        let map_node = tree.node(map);
+        if matches!(map_node.kind, Kind::Alias(_)) {
+            return Err(reemit("the edit point is reached through an alias"));
+        }
+        if !matches!(map_node.kind, Kind::Map { .. }) {
+            return Err(shape_error(tree, map, format!("expected a mapping where `{key}` goes")));
+        }
+        if tree.has_merge_key(map) {
+            return Err(reemit("the edit point is in a mapping with a merge key (`<<`)"));
+        }
+        let rest: &[&str] = &edit.path[depth + 1..];
+        match tree.get_entry(map, key) {
+            None => {
+                out.push(new_key(tree, style, map, key, rest, &edit.add));
+                return Ok(());
+            }
+            Some((key_node, value)) => {
+                let node = tree.node(value);
+                match &node.kind {
+                    Kind::Alias(_) => return Err(reemit("the edit point is reached through an alias")),
+                    Kind::Scalar { implicit_null: true, .. } if !is_flow(tree, map) => {
+                        out.push(under_empty_key(tree, style, key_node, rest, &edit.add));
+                        return Ok(());
+                    }
+                    Kind::Scalar { .. } if tree.is_null(value) => {
+                        return Err(reemit(format!("`{key}` is null and would have to be replaced")));
+                    }
+                    Kind::Seq { .. } if last => {
+                        let Addition::Items(items) = &edit.add else {
+                            return Err(shape_error(tree, value, format!("`{key}` should be a mapping")));
+                        };
+                        out.push(extend_list(tree, style, value, items));
+                        return Ok(());
+                    }
+                    Kind::Map { .. } if last => {
+                        let Addition::Entries(entries) = &edit.add else {
+                            return Err(shape_error(tree, value, format!("`{key}` should be a list")));
+                        };
+                        out.push(extend_map(tree, style, value, entries));
+                        return Ok(());
+                    }
+                    Kind::Map { .. } => map = value,
+                    _ => {
+                        let want = if last && matches!(edit.add, Addition::Items(_)) { "a list" } else { "a mapping" };
+                        return Err(shape_error(tree, value, format!("`{key}` should be {want}")));
+                    }
+                }
+            }
+        }
+    }
+    unreachable!("edit paths are never empty")
+}
+
+fn is_flow(tree: &Tree, id: NodeId) -> bool {
+    matches!(tree.node(id).kind, Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. })
+}
+
+/// The value to write for `rest` keys above the addition: `{a: {b: [items]}}`.
+fn nested_value(rest: &[&str], add: &Addition) -> Value {
+    let mut value = match add {
+        Addition::Items(items) => Value::Array(items.clone()),
+        Addition::Entries(entries) => Value::Object(entries.iter().cloned().collect()),
+    };
+    for key in rest.iter().rev() {
+        let mut m = serde_json::Map::new();
+        m.insert((*key).to_string(), value);
+        value = Value::Object(m);
+    }
+    value
+}
+
+/// Offset just after the line on which `end` falls (or `end` itself when it starts a line).
+fn after_line(text: &str, end: usize) -> usize {
+    if end > 0 && text.as_bytes()[end - 1] == b'\n' {
+        return end;
+    }
+    match text[end..].find('\n') {
+        Some(i) => end + i + 1,
+        None => text.len(),
+    }
+}
+
+/// Block text inserted at `offset`: begins with a newline when the text there lacks one.
+fn block_insertion(text: &str, style: &Style, offset: usize, lines: String) -> Insertion {
+    let mut t = String::new();
+    if offset == text.len() && !text.is_empty() && !text.ends_with('\n') {
+        t.push_str(style.newline);
+        t.push_str(lines.strip_suffix(style.newline).unwrap_or(&lines));
+    } else {
+        t = lines;
+    }
+    Insertion { offset, text: t }
+}
+
+/// `key:` missing from `map`: add it (and any keys below it) with the addition.
+fn new_key(tree: &Tree, style: &Style, map: NodeId, key: &str, rest: &[&str], add: &Addition) -> Insertion {
+    let node = tree.node(map);
+    let text = tree.text;
+    let value = nested_value(rest, add);
+    let entries = tree.entries(map).unwrap_or(&[]);
+    if is_flow(tree, map) {
+        let entry = format!("{}: {}", emit_key(key), emit_flow(&value));
+        return flow_insertion(tree, map, entries.last().map(|(_, v)| *v), entry);
+    }
+    let mut lines = String::new();
+    emit_entry(&mut lines, style, node.col, key, &value);
+    let last = entries.last().map(|(_, v)| *v).expect("block mappings have entries");
+    let offset = after_line(text, tree.node(last).end);
+    block_insertion(text, style, offset, lines)
+}
+
+/// `key:` present with nothing after it: write the value on the lines below.
+fn under_empty_key(tree: &Tree, style: &Style, key_node: NodeId, rest: &[&str], add: &Addition) -> Insertion {
+    let key = tree.node(key_node);
+    let value = nested_value(rest, add);
+    let mut lines = String::new();
+    match &value {
+        Value::Array(items) => {
+            let dash = if style.compact_lists { key.col } else { key.col + 2 };
+            for item in items {
+                emit_item(&mut lines, style, dash, item);
+            }
+        }
+        Value::Object(m) => {
+            for (k, v) in m {
+                emit_entry(&mut lines, style, key.col + 2, k, v);
+            }
+        }
+        _ => unreachable!("additions are lists or mappings"),
+    }
+    let offset = after_line(tree.text, key.end);
+    block_insertion(tree.text, style, offset, lines)
+}
+
+fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &[Value]) -> Insertion {
+    let text = tree.text;
+    let node_items = tree.items(list).unwrap_or(&[]);
+    if is_flow(tree, list) {
+        let joined: Vec<String> = items.iter().map(emit_flow).collect();
+        return flow_insertion(tree, list, node_items.last().copied(), joined.join(", "));
+    }
+    let first = tree.node(node_items[0]);
+    let dash = dash_column(text, first.start).unwrap_or(first.col.saturating_sub(2));
+    let mut lines = String::new();
+    for item in items {
+        emit_item(&mut lines, style, dash, item);
+    }
+    let last = *node_items.last().expect("block lists have items");
+    let offset = after_line(text, tree.node(last).end);
+    block_insertion(text, style, offset, lines)
+}
+
+fn extend_map(tree: &Tree, style: &Style, map: NodeId, entries: &[(String, Value)]) -> Insertion {
+    let node = tree.node(map);
+    let existing = tree.entries(map).unwrap_or(&[]);
+    if is_flow(tree, map) {
+        let joined: Vec<String> = entries
+            .iter()
+            .map(|(k, v)| format!("{}: {}", emit_key(k), emit_flow(v)))
+            .collect();
+        return flow_insertion(tree, map, existing.last().map(|(_, v)| *v), joined.join(", "));
+    }
+    let mut lines = String::new();
+    for (k, v) in entries {
+        emit_entry(&mut lines, style, node.col, k, v);
+    }
+    let last = existing.last().map(|(_, v)| *v).expect("block mappings have entries");
+    let offset = after_line(tree.text, tree.node(last).end);
+    block_insertion(tree.text, style, offset, lines)
+}
+
+/// Insert `content` into a flow collection: after its last child, or inside empty brackets.
+/// In a collection written over several lines (pretty JSON), the new content goes on its own line.
+fn flow_insertion(tree: &Tree, collection: NodeId, last_child: Option<NodeId>, content: String) -> Insertion {
+    let text = tree.text;
+    let node = tree.node(collection);
+    match last_child {
+        None => {
+            // `[]` / `{}` (possibly with spaces or newlines inside): right after the opening bracket.
+            Insertion {
+                offset: node.start + 1,
+                text: content,
+            }
+        }
+        Some(child) => {
+            let child = tree.node(child);
+            let child_line_start = text[..child.start].rfind('\n').map_or(0, |i| i + 1);
+            let multiline = text[node.start..child.start].contains('\n');
+            let separator = if multiline {
+                let indent: String = text[child_line_start..]
+                    .chars()
+                    .take_while(|c| *c == ' ' || *c == '\t')
+                    .collect();
+                let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+                format!(",{newline}{indent}")
+            } else {
+                ", ".to_string()
+            };
+            Insertion {
+                offset: child.end,
+                text: format!("{separator}{content}"),
+            }
+        }
+    }
+}
+
+/// A key as YAML text: plain when nothing could misread it, else double-quoted.
+fn emit_key(key: &str) -> String {
+    let plain_safe = !key.is_empty()
+        && key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+        && crate::yaml::resolve_plain(key).is_string();
+    if plain_safe {
+        key.to_string()
+    } else {
+        Value::String(key.to_string()).to_string()
+    }
+}
+
+/// A scalar as YAML text: strings double-quoted (JSON escapes are valid YAML), the rest plain.
+fn emit_scalar(v: &Value) -> String {
+    v.to_string()
+}
+
+/// Flow (JSON-compatible) text of a value, with `: ` and `, ` separators.
+pub fn emit_flow(v: &Value) -> String {
+    match v {
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(emit_flow).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(m) => {
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), emit_flow(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        other => emit_scalar(other),
+    }
+}
+
+fn is_empty_collection(v: &Value) -> bool {
+    matches!(v, Value::Array(a) if a.is_empty()) || matches!(v, Value::Object(m) if m.is_empty())
+}
+
+/// `key: value` at `indent`, block style.
+fn emit_entry(out: &mut String, style: &Style, indent: usize, key: &str, value: &Value) {
+    push_indent(out, indent);
+    out.push_str(&emit_key(key));
+    out.push(':');
+    emit_value_after_key(out, style, indent, value);
+}
+
+fn emit_value_after_key(out: &mut String, style: &Style, indent: usize, value: &Value) {
+    match value {
+        Value::Object(m) if !m.is_empty() => {
+            out.push_str(style.newline);
+            for (k, v) in m {
+                emit_entry(out, style, indent + 2, k, v);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str(style.newline);
+            let dash = if style.compact_lists { indent } else { indent + 2 };
+            for item in items {
+                emit_item(out, style, dash, item);
+            }
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&if is_empty_collection(other) { emit_flow(other) } else { emit_scalar(other) });
+            out.push_str(style.newline);
+        }
+    }
+}
+
+/// `- item` with the dash at `dash`, block style.
+fn emit_item(out: &mut String, style: &Style, dash: usize, item: &Value) {
+    push_indent(out, dash);
+    out.push_str("- ");
+    match item {
+        Value::Object(m) if !m.is_empty() => {
+            // The first entry shares the dash's line; the rest line up under it.
+            for (i, (k, v)) in m.iter().enumerate() {
+                if i > 0 {
+                    push_indent(out, dash + 2);
+                }
+                out.push_str(&emit_key(k));
+                out.push(':');
+                emit_value_after_key(out, style, dash + 2, v);
+            }
+        }
+        Value::Array(items) if !items.is_empty() => {
+            out.push_str(&emit_flow(item));
+            out.push_str(style.newline);
+            let _ = items;
+        }
+        other => {
+            out.push_str(&if is_empty_collection(other) { emit_flow(other) } else { emit_scalar(other) });
+            out.push_str(style.newline);
+        }
+    }
+}
+
+fn push_indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// A whole document re-emitted from its value, block style, every string double-quoted.
+pub fn emit_document(value: &Value, newline: &'static str) -> String {
+    let style = Style {
+        newline,
+        compact_lists: false,
+    };
+    let mut out = String::new();
+    match value {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, v) in m {
+                emit_entry(&mut out, &style, 0, k, v);
+            }
+        }
+        other => {
+            out.push_str(&emit_flow(other));
+            out.push_str(newline);
+        }
+    }
+    out
+}
+
+/// Apply edits to a document's value (for re-emitting); `pointer`s address the mapping `at`.
+pub fn apply_to_value(doc: &mut Value, edits: &[Edit]) -> Result<(), String> {
+    for edit in edits {
+        let mut target = doc
+            .pointer_mut(&edit.pointer)
+            .ok_or_else(|| format!("no value at {}", edit.pointer))?;
+        for key in &edit.path {
+            let map = target
+                .as_object_mut()
+                .ok_or_else(|| format!("expected a mapping above `{key}`"))?;
+            let slot = map.entry(key.to_string()).or_insert(Value::Null);
+            if slot.is_null() {
+                *slot = match edit.add {
+                    Addition::Items(_) if key == edit.path.last().unwrap() => Value::Array(Vec::new()),
+                    _ => Value::Object(serde_json::Map::new()),
+                };
+            }
+            target = slot;
+        }
+        match (&edit.add, target) {
+            (Addition::Items(items), Value::Array(list)) => list.extend(items.iter().cloned()),
+            (Addition::Entries(entries), Value::Object(map)) => {
+                for (k, v) in entries {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+            _ => return Err("the edit point has the wrong type".to_string()),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, parse};
+    use serde_json::json;
+
+    /// Apply one edit at `path` below the root mapping.
+    fn edit(text: &str, path: Vec<&'static str>, add: Addition) -> String {
+        let tree = parse(text, Limits::default()).unwrap();
+        let e = Edit {
+            at: tree.root.unwrap(),
+            pointer: String::new(),
+            path,
+            add,
+        };
+        match apply(&tree, &[e]) {
+            Ok(s) => s,
+            Err(f) => panic!("{f:?}"),
+        }
+    }
+
+    fn vol() -> Addition {
+        Addition::Items(vec![json!({"name": "data1", "hostPath": {"path": "/data"}})])
+    }
+
+    #[test]
+    fn appends_to_indented_block_list() {
+        let text = "spec:\n  volumes:\n    - name: a # keep\n      emptyDir: {}\n  # trailing\nkind: Pod\n";
+        let out = edit(text, vec!["spec", "volumes"], vol());
+        assert_eq!(
+            out,
+            "spec:\n  volumes:\n    - name: a # keep\n      emptyDir: {}\n    - name: \"data1\"\n      hostPath:\n        path: \"/data\"\n  # trailing\nkind: Pod\n"
+        );
+    }
+
+    #[test]
+    fn appends_to_compact_block_list() {
+        let text = "volumes:\n- name: a\n  emptyDir: {}\n";
+        assert_eq!(
+            edit(text, vec!["volumes"], vol()),
+            "volumes:\n- name: a\n  emptyDir: {}\n- name: \"data1\"\n  hostPath:\n    path: \"/data\"\n"
+        );
+    }
+
+    #[test]
+    fn creates_missing_keys_at_the_mapping_indentation() {
+        let text = "spec:\n  containers:\n  - name: c\n";
+        assert_eq!(
+            edit(text, vec!["spec", "volumes"], vol()),
+            "spec:\n  containers:\n  - name: c\n  volumes:\n  - name: \"data1\"\n    hostPath:\n      path: \"/data\"\n"
+        );
+    }
+
+    #[test]
+    fn fills_an_empty_key_and_keeps_crlf() {
+        let text = "env:\r\nname: x\r\n";
+        assert_eq!(
+            edit(text, vec!["env"], Addition::Items(vec![json!({"name": "A", "value": "yes"})])),
+            "env:\r\n  - name: \"A\"\r\n    value: \"yes\"\r\nname: x\r\n"
+        );
+    }
+
+    #[test]
+    fn inserts_into_flow_and_json() {
+        assert_eq!(
+            edit("{\"volumes\": [{\"name\": \"a\"}], \"x\": 1}", vec!["volumes"], vol()),
+            "{\"volumes\": [{\"name\": \"a\"}, {\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}], \"x\": 1}"
+        );
+        assert_eq!(
+            edit("{x: 1}", vec!["volumes"], vol()),
+            "{x: 1, volumes: [{\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}]}"
+        );
+        assert_eq!(edit("v: []\n", vec!["v"], Addition::Items(vec![json!(1)])), "v: [1]\n");
+        assert_eq!(
+            edit("{\n  \"v\": [\n    1\n  ]\n}\n", vec!["v"], Addition::Items(vec![json!(2)])),
+            "{\n  \"v\": [\n    1,\n    2\n  ]\n}\n"
+        );
+    }
+
+    #[test]
+    fn keeps_block_scalars_whole() {
+        let text = "a:\n  s: |+\n    keep\n\n";
+        assert_eq!(
+            edit(text, vec!["a", "m"], Addition::Entries(vec![("k".into(), json!("on"))])),
+            "a:\n  s: |+\n    keep\n\n  m:\n    k: \"on\"\n"
+        );
+    }
+
+    #[test]
+    fn adds_a_newline_at_end_of_input_without_one() {
+        assert_eq!(
+            edit("a: 1", vec!["b"], Addition::Entries(vec![("c".into(), json!(true))])),
+            "a: 1\nb:\n  c: true"
+        );
+    }
+
+    #[test]
+    fn asks_for_reemit_through_aliases_and_nulls() {
+        for text in ["a: &x {b: 1}\nc: *x\n", "c: null\n", "c:\n  <<: {b: 1}\n"] {
+            let tree = parse(text, Limits::default()).unwrap();
+            let e = Edit {
+                at: tree.root.unwrap(),
+                pointer: String::new(),
+                path: vec!["c", "d"],
+                add: vol(),
+            };
+            assert!(matches!(apply(&tree, &[e]), Err(Failure::NeedsReemit(_))), "{text}");
+        }
+    }
+
+    #[test]
+    fn reports_wrong_shapes() {
+        let tree = parse("spec: 3\n", Limits::default()).unwrap();
+        let e = Edit {
+            at: tree.root.unwrap(),
+            pointer: String::new(),
+            path: vec!["spec", "volumes"],
+            add: vol(),
+        };
+        assert!(matches!(apply(&tree, &[e]), Err(Failure::WrongShape(w)) if w.line == 1));
+    }
+
+    #[test]
+    fn emitted_text_reads_back_as_the_value() {
+        let v = json!({"a": ["yes", "0644", 1, true, null, {"b": "on", "c": []}], "d": {}, "e/f": "x\ny"});
+        let text = emit_document(&v, "\n");
+        assert_eq!(crate::yaml::parse_value(&text, Limits::default()).unwrap(), v);
+    }
+}
