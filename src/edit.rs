@@ -55,6 +55,10 @@ pub enum Failure {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Insertion {
     offset: usize,
+    /// Order among insertions at one offset: lower first. The value of an empty key must directly
+    /// follow its key line; otherwise deeper blocks go first, so that a block closing an inner
+    /// mapping is not read as part of an outer one inserted at the same place.
+    rank: usize,
     text: String,
 }
 
@@ -66,8 +70,8 @@ pub fn apply(tree: &Tree, edits: &[Edit]) -> Result<String, Failure> {
     for edit in edits {
         plan_insertion(tree, &style, edit, &mut insertions)?;
     }
-    // Stable: insertions at one offset keep the order the edits asked for.
-    insertions.sort_by_key(|i| i.offset);
+    // Stable: insertions of one rank at one offset keep the order the edits asked for.
+    insertions.sort_by_key(|i| (i.offset, i.rank));
     let extra: usize = insertions.iter().map(|i| i.text.len()).sum();
     let mut out = String::with_capacity(text.len() + extra);
     let mut pos = 0;
@@ -229,7 +233,7 @@ fn after_line(text: &str, end: usize) -> usize {
 }
 
 /// Block text inserted at `offset`: begins with a newline when the text there lacks one.
-fn block_insertion(text: &str, style: &Style, offset: usize, lines: String) -> Insertion {
+fn block_insertion(text: &str, style: &Style, offset: usize, indent: usize, lines: String) -> Insertion {
     let mut t = String::new();
     if offset == text.len() && !text.is_empty() && !text.ends_with('\n') {
         t.push_str(style.newline);
@@ -237,7 +241,11 @@ fn block_insertion(text: &str, style: &Style, offset: usize, lines: String) -> I
     } else {
         t = lines;
     }
-    Insertion { offset, text: t }
+    Insertion {
+        offset,
+        rank: usize::MAX - indent,
+        text: t,
+    }
 }
 
 /// `key:` missing from `map`: add it (and any keys below it) with the addition.
@@ -254,7 +262,7 @@ fn new_key(tree: &Tree, style: &Style, map: NodeId, key: &str, rest: &[&str], ad
     emit_entry(&mut lines, style, node.col, key, &value);
     let last = entries.last().map(|(_, v)| *v).expect("block mappings have entries");
     let offset = after_line(text, tree.node(last).end);
-    block_insertion(text, style, offset, lines)
+    block_insertion(text, style, offset, node.col, lines)
 }
 
 /// `key:` present with nothing after it: write the value on the lines below.
@@ -277,7 +285,10 @@ fn under_empty_key(tree: &Tree, style: &Style, key_node: NodeId, rest: &[&str], 
         _ => unreachable!("additions are lists or mappings"),
     }
     let offset = after_line(tree.text, key.end);
-    block_insertion(tree.text, style, offset, lines)
+    Insertion {
+        rank: 0,
+        ..block_insertion(tree.text, style, offset, key.col, lines)
+    }
 }
 
 fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &[Value]) -> Insertion {
@@ -295,7 +306,7 @@ fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &[Value]) -> Ins
     }
     let last = *node_items.last().expect("block lists have items");
     let offset = after_line(text, tree.node(last).end);
-    block_insertion(text, style, offset, lines)
+    block_insertion(text, style, offset, dash, lines)
 }
 
 fn extend_map(tree: &Tree, style: &Style, map: NodeId, entries: &[(String, Value)]) -> Insertion {
@@ -314,7 +325,7 @@ fn extend_map(tree: &Tree, style: &Style, map: NodeId, entries: &[(String, Value
     }
     let last = existing.last().map(|(_, v)| *v).expect("block mappings have entries");
     let offset = after_line(tree.text, tree.node(last).end);
-    block_insertion(tree.text, style, offset, lines)
+    block_insertion(tree.text, style, offset, node.col, lines)
 }
 
 /// Insert `content` into a flow collection: after its last child, or inside empty brackets.
@@ -327,6 +338,7 @@ fn flow_insertion(tree: &Tree, collection: NodeId, last_child: Option<NodeId>, c
             // `[]` / `{}` (possibly with spaces or newlines inside): right after the opening bracket.
             Insertion {
                 offset: node.start + 1,
+                rank: 0,
                 text: content,
             }
         }
@@ -346,6 +358,7 @@ fn flow_insertion(tree: &Tree, collection: NodeId, last_child: Option<NodeId>, c
             };
             Insertion {
                 offset: child.end,
+                rank: 0,
                 text: format!("{separator}{content}"),
             }
         }
@@ -584,6 +597,24 @@ mod tests {
         assert_eq!(
             edit("{\n  \"v\": [\n    1\n  ]\n}\n", vec!["v"], Addition::Items(vec![json!(2)])),
             "{\n  \"v\": [\n    1,\n    2\n  ]\n}\n"
+        );
+    }
+
+    #[test]
+    fn inner_blocks_come_before_outer_ones_at_one_place() {
+        let text = "spec:\n  containers:\n  - name: c\n    env:\n";
+        let tree = parse(text, Limits::default()).unwrap();
+        let spec = tree.get(tree.root.unwrap(), "spec").unwrap();
+        let container = tree.items(tree.get(spec, "containers").unwrap()).unwrap()[0];
+        let edits = [
+            Edit { at: spec, pointer: String::new(), path: vec!["volumes"], add: vol() },
+            Edit { at: container, pointer: String::new(), path: vec!["volumeMounts"], add: Addition::Items(vec![json!({"name": "m"})]) },
+            Edit { at: container, pointer: String::new(), path: vec!["env"], add: Addition::Items(vec![json!({"name": "E"})]) },
+        ];
+        let out = apply(&tree, &edits).unwrap();
+        assert_eq!(
+            out,
+            "spec:\n  containers:\n  - name: c\n    env:\n    - name: \"E\"\n    volumeMounts:\n    - name: \"m\"\n  volumes:\n  - name: \"data1\"\n    hostPath:\n      path: \"/data\"\n"
         );
     }
 

@@ -6,8 +6,10 @@
 //! → `edit` (lossless insertion into the document text) → `report` (diagnostics).
 //! `yaml` is the span-keeping YAML reader the stages share; `k8s` holds Kubernetes' validation rules.
 
+pub mod cli;
 pub mod config;
 pub mod edit;
+pub mod inject;
 pub mod k8s;
 pub mod plan;
 pub mod render;

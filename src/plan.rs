@@ -1,1 +1,723 @@
-//! (being written)
+//! What goes into each workload (design.md §3, §4): which entries it gets, the volumes, mounts and
+//! env that follow, and the edits that put them into its pod specs without touching what's there.
+//!
+//! [`Injector::prepare`] renders everything that depends only on the config once; [`Injector::document`]
+//! finds the workloads of one parsed document, plans each, checks the plan against what the pod spec
+//! already has (identical: nothing to do; different: a conflict) and returns the edits.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use crate::config::{Config, Entry, OnConflict, Role, Source, Store};
+use crate::edit::{Addition, Edit};
+use crate::render::{self, Renderer};
+use crate::report::{Diagnostic, Place, did_you_mean};
+use crate::yaml::{Limits, NodeId, Tree};
+
+pub const ANNOTATION_DATA: &str = "stowage.dev/data";
+pub const ANNOTATION_OUTPUTS: &str = "stowage.dev/outputs";
+pub const ANNOTATION_INJECT: &str = "stowage.dev/inject";
+/// Where cloud credential files are mounted: `<dir>/<entry>/<secretKey>`.
+pub const CREDENTIALS_DIR: &str = "/var/run/secrets/stowage";
+
+/// One entry with the blocks rendered from it.
+struct Prepared<'c> {
+    entry: &'c Entry,
+    /// The pod volume and its mount (hostPath, claim, or a bucket with `mount: csi`).
+    volume: Option<(Value, Value)>,
+    /// A bucket's credential: its secret volume, read-only mount, env var name and file path.
+    credentials: Option<Credentials>,
+}
+
+struct Credentials {
+    volume: Value,
+    mount: Value,
+    env_name: String,
+    file: String,
+}
+
+/// The config made ready for many workloads.
+pub struct Injector<'c> {
+    config: &'c Config,
+    renderer: &'c Renderer,
+    entries: Vec<Prepared<'c>>,
+    /// Index into `entries` of the outputs entry a workload gets when it doesn't say.
+    default_outputs: Option<usize>,
+    namespace: String,
+    pub limits: Limits,
+}
+
+/// What one workload gets: plain data, shared by injection and diff.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkloadPlan {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub data: Vec<String>,
+    pub outputs: Option<String>,
+    pub outputs_path: Option<String>,
+    pub volumes: Vec<Value>,
+    pub mounts: Vec<Value>,
+    pub env: Vec<Value>,
+    /// Annotations for the pod template (`gke-gcsfuse/volumes` for GCS FUSE mounts).
+    pub pod_annotations: Vec<(String, Value)>,
+}
+
+/// A workload found in a document: an object with one or more pod specs.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The object's mapping, and its JSON pointer in the document.
+    pub object: NodeId,
+    pub pointer: String,
+    pub pod_specs: Vec<PodSpec>,
+}
+
+#[derive(Clone, Debug)]
+pub struct PodSpec {
+    /// The pod template (the mapping holding `metadata` and `spec`; the object itself for a Pod).
+    pub template: NodeId,
+    pub template_pointer: String,
+    pub spec: NodeId,
+    pub spec_pointer: String,
+    /// Field path for messages, e.g. `spec.template.spec`.
+    pub field: String,
+}
+
+/// Built-in workload kinds and the path from the object to its pod template.
+fn template_path(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "Pod" => &[],
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
+            &["spec", "template"]
+        }
+        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
+        "PodTemplate" => &["template"],
+        _ => return None,
+    })
+}
+
+pub fn is_list_kind(kind: &str) -> bool {
+    kind == "List" || kind.ends_with("List")
+}
+
+impl<'c> Injector<'c> {
+    pub fn prepare(
+        config: &'c Config,
+        renderer: &'c Renderer,
+        namespace: Option<&str>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Result<Injector<'c>, ()> {
+        let mut entries = Vec::new();
+        let mut failed = false;
+        for entry in config.entries() {
+            match prepare_entry(entry, renderer, &config.env.credentials_prefix) {
+                Ok(p) => entries.push(p),
+                Err(message) => {
+                    failed = true;
+                    diagnostics.push(Diagnostic::error(
+                        Place {
+                            config_path: Some(format!("persistence.{}.{}", entry.role.key(), entry.name)),
+                            ..Place::default()
+                        },
+                        message,
+                    ));
+                }
+            }
+        }
+        if failed {
+            return Err(());
+        }
+        let outputs: Vec<usize> = (0..entries.len())
+            .filter(|i| entries[*i].entry.role == Role::Outputs)
+            .collect();
+        let default_outputs = match outputs.as_slice() {
+            [] => None,
+            [only] => Some(*only),
+            many => match many.iter().find(|i| entries[**i].entry.default) {
+                Some(i) => Some(*i),
+                None => {
+                    let first = *many.iter().min_by_key(|i| &entries[**i].entry.name).unwrap();
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            Place {
+                                config_path: Some("persistence.outputs".into()),
+                                ..Place::default()
+                            },
+                            format!(
+                                "several outputs entries and none marked `default: true`: workloads without a `{ANNOTATION_OUTPUTS}` annotation get `{}`, the alphabetically first",
+                                entries[first].entry.name
+                            ),
+                        )
+                        .with_hint("mark one outputs entry `default: true`"),
+                    );
+                    Some(first)
+                }
+            },
+        };
+        Ok(Injector {
+            config,
+            renderer,
+            entries,
+            default_outputs,
+            namespace: namespace.unwrap_or("default").to_string(),
+            limits: Limits::default(),
+        })
+    }
+
+    /// Find the workloads of a document. Errors name the problem and its line in the document.
+    pub fn workloads(&self, tree: &Tree, kind: &str) -> Result<Vec<Workload>, (usize, String)> {
+        let Some(root) = tree.root else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        self.collect_workloads(tree, root, kind, String::new(), &mut out)?;
+        Ok(out)
+    }
+
+    fn collect_workloads(
+        &self,
+        tree: &Tree,
+        object: NodeId,
+        kind: &str,
+        pointer: String,
+        out: &mut Vec<Workload>,
+    ) -> Result<(), (usize, String)> {
+        let line = tree.node(object).line;
+        if is_list_kind(kind) {
+            let Some(items) = tree.get(object, "items") else { return Ok(()) };
+            if tree.is_null(items) {
+                return Ok(());
+            }
+            let Some(items) = tree.items(items) else {
+                return Err((tree.node(items).line, format!("{kind}: `items` is not a list")));
+            };
+            for (i, item) in items.iter().enumerate() {
+                let item_kind = match tree.get(*item, "kind").and_then(|k| tree.as_str(k)) {
+                    Some(k) => k.to_string(),
+                    None => continue,
+                };
+                self.collect_workloads(tree, *item, &item_kind, format!("{pointer}/items/{i}"), out)?;
+            }
+            return Ok(());
+        }
+        let api_version = tree.get(object, "apiVersion").and_then(|v| tree.as_str(v));
+        let template_paths: Vec<Vec<String>> = match template_path(kind) {
+            Some(p) => vec![p.iter().map(|s| s.to_string()).collect()],
+            None => match self.config.workload_kinds.iter().find(|w| {
+                w.kind == kind && w.api_version.as_deref().is_none_or(|a| Some(a) == api_version)
+            }) {
+                Some(w) => w
+                    .pod_spec_paths
+                    .iter()
+                    .map(|p| {
+                        // Configured paths name the pod spec; its template is the mapping above it.
+                        let mut keys: Vec<String> = p.split('.').map(str::to_string).collect();
+                        keys.pop();
+                        keys
+                    })
+                    .collect(),
+                None => return Ok(()),
+            },
+        };
+        let metadata = tree.get(object, "metadata");
+        let name = metadata
+            .and_then(|m| tree.get(m, "name"))
+            .and_then(|n| tree.as_str(n))
+            .unwrap_or("")
+            .to_string();
+        let namespace = metadata
+            .and_then(|m| tree.get(m, "namespace"))
+            .and_then(|n| tree.as_str(n))
+            .map(str::to_string);
+        let mut pod_specs = Vec::new();
+        for path in &template_paths {
+            walk_templates(tree, object, &pointer, path, &mut Vec::new(), &mut pod_specs).map_err(|m| (line, format!("{kind}/{name}: {m}")))?;
+        }
+        out.push(Workload {
+            kind: kind.to_string(),
+            name,
+            namespace,
+            object,
+            pointer,
+            pod_specs,
+        });
+        Ok(())
+    }
+
+    /// Read the workload's selection annotations (the pod template's win over the object's).
+    fn selection(&self, tree: &Tree, workload: &Workload) -> Result<Selection, String> {
+        let mut found: HashMap<&str, String> = HashMap::new();
+        let mut holders = vec![workload.object];
+        holders.extend(workload.pod_specs.iter().map(|p| p.template));
+        for holder in holders {
+            let Some(annotations) = tree.get(holder, "metadata").and_then(|m| tree.get(m, "annotations")) else {
+                continue;
+            };
+            for key in [ANNOTATION_DATA, ANNOTATION_OUTPUTS, ANNOTATION_INJECT] {
+                if let Some(v) = tree.get(annotations, key) {
+                    match tree.as_str(v) {
+                        Some(s) => {
+                            found.insert(key, s.to_string());
+                        }
+                        None => {
+                            return Err(format!(
+                                "annotation `{key}` must be a string (quote it: `{key}: \"...\"`); Kubernetes rejects other annotation values"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(v) = found.get(ANNOTATION_INJECT) {
+            match v.trim() {
+                "false" => return Ok(Selection::Skip),
+                "true" => {}
+                other => return Err(format!("annotation `{ANNOTATION_INJECT}` is `{other}`; use \"true\" or \"false\"")),
+            }
+        }
+        let names = |role: Role| -> Vec<&str> {
+            self.entries
+                .iter()
+                .filter(|p| p.entry.role == role)
+                .map(|p| p.entry.name.as_str())
+                .collect()
+        };
+        let data: Vec<usize> = match found.get(ANNOTATION_DATA).map(|s| s.trim()) {
+            None => self.indices(Role::Data),
+            Some("none") | Some("") => Vec::new(),
+            Some(list) => {
+                let wanted: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+                for w in &wanted {
+                    if !names(Role::Data).contains(w) {
+                        return Err(unknown_name(ANNOTATION_DATA, w, Role::Data, &names(Role::Data)));
+                    }
+                }
+                // Declaration order, as POLYAXON_RUN_DATA_PATHS promises.
+                self.indices(Role::Data)
+                    .into_iter()
+                    .filter(|i| wanted.contains(&self.entries[*i].entry.name.as_str()))
+                    .collect()
+            }
+        };
+        let outputs = match found.get(ANNOTATION_OUTPUTS).map(|s| s.trim()) {
+            None => self.default_outputs,
+            Some("none") | Some("") => None,
+            Some(name) => match self.indices(Role::Outputs).into_iter().find(|i| self.entries[*i].entry.name == name) {
+                Some(i) => Some(i),
+                None => return Err(unknown_name(ANNOTATION_OUTPUTS, name, Role::Outputs, &names(Role::Outputs))),
+            },
+        };
+        Ok(Selection::Entries { data, outputs })
+    }
+
+    fn indices(&self, role: Role) -> Vec<usize> {
+        (0..self.entries.len()).filter(|i| self.entries[*i].entry.role == role).collect()
+    }
+
+    /// The plan for one workload, or `None` when it opts out.
+    pub fn plan(&self, tree: &Tree, workload: &Workload) -> Result<Option<WorkloadPlan>, String> {
+        let (data, outputs) = match self.selection(tree, workload)? {
+            Selection::Skip => return Ok(None),
+            Selection::Entries { data, outputs } => (data, outputs),
+        };
+        let namespace = workload.namespace.clone().unwrap_or_else(|| self.namespace.clone());
+        let mut volumes = Vec::new();
+        let mut mounts = Vec::new();
+        let mut pod_annotations = Vec::new();
+        let mut credentials: Vec<&Credentials> = Vec::new();
+        let mut access_keys = serde_json::Map::new();
+        let mut gcs_files: Vec<&str> = Vec::new();
+        let mut data_paths = serde_json::Map::new();
+
+        let outputs_path = match outputs {
+            None => None,
+            Some(i) => {
+                let context = json!({"namespace": namespace, "name": workload.name, "kind": workload.kind});
+                let below = render::render_inline(&self.config.outputs_path, &context)
+                    .map_err(|e| format!("outputs path template `{}`: {e}", self.config.outputs_path))?;
+                let root = self.entries[i].entry.run_path().trim_end_matches('/');
+                Some(format!("{root}/{}", below.trim_start_matches('/')))
+            }
+        };
+        for i in data.iter().copied().chain(outputs) {
+            let p = &self.entries[i];
+            if let Some((volume, mount)) = &p.volume {
+                if !volumes.contains(volume) {
+                    volumes.push(volume.clone());
+                    mounts.push(mount.clone());
+                }
+            }
+            if let Source::Bucket { store, csi, .. } = &p.entry.source {
+                if *csi && *store == Store::Gcs {
+                    pod_annotations.push(("gke-gcsfuse/volumes".to_string(), Value::String("true".into())));
+                }
+            }
+            if let Some(c) = &p.credentials {
+                let Source::Bucket { store, .. } = &p.entry.source else { unreachable!() };
+                let path = if p.entry.role == Role::Outputs {
+                    outputs_path.clone().unwrap_or_default()
+                } else {
+                    p.entry.run_path().to_string()
+                };
+                access_keys.insert(path, json!({"store": store.as_str(), "secret_key": c.env_name}));
+                if !credentials.iter().any(|x| x.env_name == c.env_name) {
+                    volumes.push(c.volume.clone());
+                    mounts.push(c.mount.clone());
+                    credentials.push(c);
+                    if *store == Store::Gcs {
+                        gcs_files.push(&c.file);
+                    }
+                }
+            }
+            if p.entry.role == Role::Data {
+                data_paths.insert(p.entry.name.clone(), Value::String(p.entry.run_path().to_string()));
+            }
+        }
+        pod_annotations.dedup();
+        let names = &self.config.env;
+        let flow = |m: serde_json::Map<String, Value>| if m.is_empty() { String::new() } else { crate::edit::emit_flow(&Value::Object(m)) };
+        let context = json!({
+            "names": {
+                "dataPaths": names.data_paths,
+                "outputsPath": names.outputs_path,
+                "storesAccessKeys": names.stores_access_keys,
+                "googleCredentials": names.google_credentials,
+            },
+            "dataPaths": if data.is_empty() { String::new() } else { crate::edit::emit_flow(&Value::Object(data_paths)) },
+            "outputsPath": outputs_path.clone().unwrap_or_default(),
+            "credentials": credentials.iter().map(|c| {
+                let Some(Value::Object(secret)) = c.volume.get("secret") else { unreachable!() };
+                json!({"envName": c.env_name, "secret": secret["secretName"], "secretKey": secret["items"][0]["key"]})
+            }).collect::<Vec<_>>(),
+            "storesAccessKeys": flow(access_keys),
+            "googleCredentials": if gcs_files.len() == 1 { gcs_files[0] } else { "" },
+        });
+        let env = self.renderer.env(&context)?;
+        Ok(Some(WorkloadPlan {
+            kind: workload.kind.clone(),
+            namespace,
+            name: workload.name.clone(),
+            data: data.iter().map(|i| self.entries[*i].entry.name.clone()).collect(),
+            outputs: outputs.map(|i| self.entries[i].entry.name.clone()),
+            outputs_path,
+            volumes,
+            mounts,
+            env,
+            pod_annotations,
+        }))
+    }
+
+    /// The edits that bring one pod spec up to the plan. Blocks already there and identical are
+    /// skipped (so a second run changes nothing); different ones are conflicts.
+    pub fn edits(
+        &self,
+        tree: &Tree,
+        plan: &WorkloadPlan,
+        pod: &PodSpec,
+        conflicts: &mut Vec<(Diagnostic, usize)>,
+    ) -> Result<Vec<Edit>, (usize, String)> {
+        let mut edits = Vec::new();
+        let line_of = |id: NodeId| tree.node(id).line;
+        let object = format!("{}/{}", plan.kind, plan.name);
+        let mut conflict = |line: usize, field: String, message: String| {
+            let skip = self.config.on_conflict == OnConflict::Skip;
+            let place = Place {
+                object: Some(object.clone()),
+                field: Some(field),
+                ..Place::default()
+            };
+            let d = if skip {
+                Diagnostic::warning(place, format!("{message}; left as it is (onConflict: skip)"))
+            } else {
+                Diagnostic::error(place, message).with_hint("remove it from the chart, or set `onConflict: skip` to keep it")
+            };
+            conflicts.push((d, line));
+        };
+
+        // Volumes, by name.
+        let existing = self.existing(tree, pod.spec, "volumes", "name", &pod.field)?;
+        let mut new_volumes = Vec::new();
+        for v in &plan.volumes {
+            let name = v["name"].as_str().unwrap_or_default();
+            match existing.iter().find(|(k, _, _)| k == name) {
+                Some((_, old, line)) if old == v => {}
+                Some((_, old, line)) => conflict(
+                    *line,
+                    format!("{}.volumes", pod.field),
+                    format!(
+                        "volume `{name}` already exists with a different definition: {} (stowage would add {})",
+                        crate::edit::emit_flow(old),
+                        crate::edit::emit_flow(v)
+                    ),
+                ),
+                None => new_volumes.push(v.clone()),
+            }
+        }
+        if !new_volumes.is_empty() {
+            edits.push(Edit {
+                at: pod.spec,
+                pointer: pod.spec_pointer.clone(),
+                path: vec!["volumes"],
+                add: Addition::Items(new_volumes),
+            });
+        }
+
+        for list in ["initContainers", "containers"] {
+            let Some(containers) = tree.get(pod.spec, list) else { continue };
+            if tree.is_null(containers) {
+                continue;
+            }
+            let Some(items) = tree.items(containers) else {
+                return Err((line_of(containers), format!("{object}: `{}.{list}` is not a list", pod.field)));
+            };
+            for (i, c) in items.iter().enumerate() {
+                if tree.entries(*c).is_none() {
+                    return Err((line_of(*c), format!("{object}: `{}.{list}[{i}]` is not a mapping", pod.field)));
+                }
+                let cname = tree.get(*c, "name").and_then(|n| tree.as_str(n)).unwrap_or("");
+                if let Some(only) = &self.config.containers {
+                    if !only.iter().any(|n| n == cname) {
+                        continue;
+                    }
+                }
+                let field = format!("{}.{list}[{i}]", pod.field);
+                let cptr = format!("{}/{list}/{i}", pod.spec_pointer);
+                for (key, id_key, planned) in [("volumeMounts", "mountPath", &plan.mounts), ("env", "name", &plan.env)] {
+                    let existing = self.existing(tree, *c, key, id_key, &field)?;
+                    let mut new = Vec::new();
+                    for item in planned {
+                        let id = item[id_key].as_str().unwrap_or_default();
+                        match existing.iter().find(|(k, _, _)| k == id) {
+                            Some((_, old, _)) if old == item => {}
+                            Some((_, old, line)) => conflict(
+                                *line,
+                                format!("{field}.{key}"),
+                                format!(
+                                    "container `{cname}` already has {} `{id}` with a different definition: {} (stowage would add {})",
+                                    if key == "env" { "env var" } else { "a mount at" },
+                                    crate::edit::emit_flow(old),
+                                    crate::edit::emit_flow(item)
+                                ),
+                            ),
+                            None => new.push(item.clone()),
+                        }
+                    }
+                    if !new.is_empty() {
+                        edits.push(Edit {
+                            at: *c,
+                            pointer: cptr.clone(),
+                            path: vec![if key == "env" { "env" } else { "volumeMounts" }],
+                            add: Addition::Items(new),
+                        });
+                    }
+                }
+            }
+        }
+
+        if !plan.pod_annotations.is_empty() {
+            let existing = tree.get(pod.template, "metadata").and_then(|m| tree.get(m, "annotations"));
+            let new: Vec<(String, Value)> = plan
+                .pod_annotations
+                .iter()
+                .filter(|(k, v)| {
+                    existing.and_then(|a| tree.get(a, k)).and_then(|n| tree.as_str(n)) != v.as_str()
+                })
+                .cloned()
+                .collect();
+            if !new.is_empty() {
+                edits.push(Edit {
+                    at: pod.template,
+                    pointer: pod.template_pointer.clone(),
+                    path: vec!["metadata", "annotations"],
+                    add: Addition::Entries(new),
+                });
+            }
+        }
+        Ok(edits)
+    }
+
+    /// Items of list `key` in mapping `holder`, keyed by their `id_key` field, with their lines.
+    fn existing(
+        &self,
+        tree: &Tree,
+        holder: NodeId,
+        key: &str,
+        id_key: &str,
+        field: &str,
+    ) -> Result<Vec<(String, Value, usize)>, (usize, String)> {
+        let Some(list) = tree.get(holder, key) else { return Ok(Vec::new()) };
+        if tree.is_null(list) {
+            return Ok(Vec::new());
+        }
+        let Some(items) = tree.items(list) else {
+            return Err((tree.node(list).line, format!("`{field}.{key}` is not a list")));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let value = tree
+                .value(*item, self.limits)
+                .map_err(|e| (e.line, format!("`{field}.{key}`: {}", e.message)))?;
+            let id = value.get(id_key).and_then(Value::as_str).unwrap_or("").to_string();
+            out.push((id, value, tree.node(*item).line));
+        }
+        Ok(out)
+    }
+}
+
+enum Selection {
+    Skip,
+    Entries { data: Vec<usize>, outputs: Option<usize> },
+}
+
+fn unknown_name(annotation: &str, name: &str, role: Role, known: &[&str]) -> String {
+    let mut m = format!(
+        "annotation `{annotation}` names `{name}`, which is not a {} entry of the config (known: {})",
+        role.key(),
+        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+    );
+    if let Some(s) = did_you_mean(name, known.iter().copied()) {
+        m.push_str(&format!("; did you mean `{s}`?"));
+    }
+    m
+}
+
+/// Follow `path` (keys, or a configured path with `[]` for every list item) from `node` to pod templates.
+fn walk_templates(
+    tree: &Tree,
+    node: NodeId,
+    pointer: &str,
+    path: &[String],
+    field: &mut Vec<String>,
+    out: &mut Vec<PodSpec>,
+) -> Result<(), String> {
+    let Some((first, rest)) = path.split_first() else {
+        if tree.entries(node).is_none() {
+            return Err(format!("`{}` is not a mapping", field.join(".")));
+        }
+        let spec = match tree.get(node, "spec") {
+            Some(s) if tree.entries(s).is_some() => s,
+            Some(s) => return Err(format!("`{}` is not a mapping (line {})", join_field(field, "spec"), tree.node(s).line)),
+            None => return Err(format!("`{}` is missing", join_field(field, "spec"))),
+        };
+        out.push(PodSpec {
+            template: node,
+            template_pointer: pointer.to_string(),
+            spec,
+            spec_pointer: format!("{pointer}/spec"),
+            field: join_field(field, "spec"),
+        });
+        return Ok(());
+    };
+    let (key, every) = match first.strip_suffix("[]") {
+        Some(k) => (k, true),
+        None => (first.as_str(), false),
+    };
+    if tree.entries(node).is_none() {
+        return Err(format!("`{}` is not a mapping", field.join(".")));
+    }
+    let Some(child) = tree.get(node, key) else {
+        field.push(key.to_string());
+        let e = format!("`{}` is missing", field.join("."));
+        return Err(e);
+    };
+    let pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+    if every {
+        let Some(items) = tree.items(child) else { return Ok(()) };
+        for (i, item) in items.iter().enumerate() {
+            field.push(format!("{key}[{i}]"));
+            walk_templates(tree, *item, &format!("{pointer}/{i}"), rest, field, out)?;
+            field.pop();
+        }
+        return Ok(());
+    }
+    field.push(key.to_string());
+    let r = walk_templates(tree, child, &pointer, rest, field, out);
+    field.pop();
+    r
+}
+
+fn join_field(field: &[String], last: &str) -> String {
+    if field.is_empty() {
+        last.to_string()
+    } else {
+        format!("{}.{last}", field.join("."))
+    }
+}
+
+fn prepare_entry<'c>(entry: &'c Entry, renderer: &Renderer, credentials_prefix: &str) -> Result<Prepared<'c>, String> {
+    let mut context = json!({
+        "name": entry.name,
+        "mountPath": entry.mount_path,
+        "readOnly": entry.read_only,
+        "subPath": entry.sub_path,
+        "csi": "",
+    });
+    let c = context.as_object_mut().unwrap();
+    let mut credentials = None;
+    match &entry.source {
+        Source::HostPath { path, kind } => {
+            c.insert("hostPath".into(), json!(path));
+            c.insert("hostPathType".into(), json!(kind));
+        }
+        Source::Claim { claim } => {
+            c.insert("existingClaim".into(), json!(claim));
+        }
+        Source::Bucket {
+            store,
+            bucket,
+            secret,
+            secret_key,
+            csi,
+            mount_options,
+        } => {
+            if *csi {
+                // `gs://bucket/...` → bucket; `wasbs://container@account.blob.core.windows.net/` → container.
+                let rest = bucket.split_once("://").map_or(bucket.as_str(), |(_, r)| r);
+                let host = rest.split('/').next().unwrap_or("");
+                c.insert("csi".into(), json!(store.as_str()));
+                c.insert("bucketName".into(), json!(host));
+                c.insert("containerName".into(), json!(host.split('@').next().unwrap_or("")));
+                c.insert("secret".into(), json!(secret));
+                c.insert("mountOptions".into(), json!(mount_options));
+                if *store == Store::S3 {
+                    return Err(
+                        "`mount: csi` for s3 needs a PersistentVolume (Mountpoint for S3 has no inline volumes), which stowage does not generate yet; create the PV and PVC yourself and use `existingClaim`".into(),
+                    );
+                }
+            } else {
+                let dir = format!("{CREDENTIALS_DIR}/{}", entry.name);
+                let ctx = json!({
+                    "volumeName": format!("{}-credentials", entry.name),
+                    "secret": secret,
+                    "secretKey": secret_key,
+                    "mountPath": dir,
+                });
+                let (volume, mount) = renderer.credentials(&ctx)?;
+                credentials = Some(Credentials {
+                    volume,
+                    mount,
+                    env_name: credentials_env_name(credentials_prefix, &entry.name),
+                    file: format!("{dir}/{secret_key}"),
+                });
+            }
+        }
+    }
+    let mountable = !matches!(entry.source, Source::Bucket { csi: false, .. });
+    let volume = if mountable {
+        Some((renderer.volume(&context)?, renderer.mount(&context)?))
+    } else {
+        None
+    };
+    Ok(Prepared {
+        entry,
+        volume,
+        credentials,
+    })
+}
+
+/// `STOWAGE_CREDENTIALS_<ENTRY>`: upper-cased, `-` → `_` (injective for DNS-label entry names).
+pub fn credentials_env_name(prefix: &str, entry: &str) -> String {
+    format!("{prefix}{}", entry.to_uppercase().replace('-', "_"))
+}

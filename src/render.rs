@@ -1,1 +1,195 @@
-//! (being written)
+//! Templates → validated Kubernetes blocks (design.md §4.5).
+//!
+//! The injected blocks come from handlebars templates (`templates/*.yaml.hbs`, compiled into the
+//! binary, each overridable by a file of the same name in `--templates DIR`). A rendered block is
+//! parsed back into a value and checked against the API server's rules before anyone inserts it: a
+//! template that renders an invalid block is an error naming the template, not a broken manifest.
+
+use std::path::Path;
+
+use handlebars::{Handlebars, handlebars_helper};
+use serde_json::Value;
+
+use crate::k8s;
+use crate::yaml::{self, Limits};
+
+/// The templates, by file name, with their built-in text.
+pub const TEMPLATES: [(&str, &str); 4] = [
+    ("volume.yaml.hbs", include_str!("../templates/volume.yaml.hbs")),
+    ("mount.yaml.hbs", include_str!("../templates/mount.yaml.hbs")),
+    ("credentials.yaml.hbs", include_str!("../templates/credentials.yaml.hbs")),
+    ("env.yaml.hbs", include_str!("../templates/env.yaml.hbs")),
+];
+
+handlebars_helper!(json: |v: Value| v.to_string());
+
+pub struct Renderer {
+    registry: Handlebars<'static>,
+    /// Where each template came from, for error messages.
+    origins: Vec<(String, String)>,
+}
+
+impl Renderer {
+    /// The built-in templates, each replaced by `DIR/<name>` when `dir` has one.
+    pub fn new(dir: Option<&Path>) -> Result<Renderer, String> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        // YAML, not HTML: the `json` helper does the quoting.
+        registry.register_escape_fn(handlebars::no_escape);
+        registry.register_helper("json", Box::new(json));
+        let mut origins = Vec::new();
+        for (name, builtin) in TEMPLATES {
+            let (text, origin) = match dir.map(|d| d.join(name)) {
+                Some(path) if path.exists() => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
+                    (text, path.display().to_string())
+                }
+                _ => (builtin.to_string(), format!("built-in template {name}")),
+            };
+            registry
+                .register_template_string(name, text)
+                .map_err(|e| format!("{origin}: {e}"))?;
+            origins.push((name.to_string(), origin));
+        }
+        if let Some(d) = dir {
+            if !d.is_dir() {
+                return Err(format!("--templates {}: not a directory", d.display()));
+            }
+        }
+        Ok(Renderer { registry, origins })
+    }
+
+    fn origin<'s>(&'s self, name: &'s str) -> &'s str {
+        self.origins
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(name, |(_, o)| o.as_str())
+    }
+
+    /// Render template `name` with `context` into a value.
+    fn render(&self, name: &str, context: &Value) -> Result<Value, String> {
+        let text = self
+            .registry
+            .render(name, context)
+            .map_err(|e| format!("{}: {e}", self.origin(name)))?;
+        yaml::parse_value(&text, Limits::default())
+            .map_err(|e| format!("{} rendered invalid YAML: {e}\n{text}", self.origin(name)))
+    }
+
+    fn checked(&self, name: &str, what: &str, value: Value, problems: Vec<String>) -> Result<Value, String> {
+        if problems.is_empty() {
+            Ok(value)
+        } else {
+            Err(format!(
+                "{} rendered an invalid {what} {}: {}",
+                self.origin(name),
+                crate::edit::emit_flow(&value),
+                problems.join("; ")
+            ))
+        }
+    }
+
+    pub fn volume(&self, context: &Value) -> Result<Value, String> {
+        let v = self.render("volume.yaml.hbs", context)?;
+        let problems = k8s::validate_volume(&v);
+        self.checked("volume.yaml.hbs", "volume", v, problems)
+    }
+
+    pub fn mount(&self, context: &Value) -> Result<Value, String> {
+        let v = self.render("mount.yaml.hbs", context)?;
+        let problems = k8s::validate_volume_mount(&v);
+        self.checked("mount.yaml.hbs", "volumeMount", v, problems)
+    }
+
+    /// A credential's secret volume and its read-only mount.
+    pub fn credentials(&self, context: &Value) -> Result<(Value, Value), String> {
+        let name = "credentials.yaml.hbs";
+        let mut v = self.render(name, context)?;
+        let (Some(volume), Some(mount)) = (v.get_mut("volume").map(Value::take), v.get_mut("mount").map(Value::take))
+        else {
+            return Err(format!("{} must render a mapping with `volume` and `mount`", self.origin(name)));
+        };
+        let problems = k8s::validate_volume(&volume);
+        let volume = self.checked(name, "volume", volume, problems)?;
+        let problems = k8s::validate_volume_mount(&mount);
+        let mount = self.checked(name, "volumeMount", mount, problems)?;
+        Ok((volume, mount))
+    }
+
+    pub fn env(&self, context: &Value) -> Result<Vec<Value>, String> {
+        let name = "env.yaml.hbs";
+        let v = self.render(name, context)?;
+        let list = match v {
+            Value::Array(list) => list,
+            Value::Null => Vec::new(),
+            other => {
+                return Err(format!(
+                    "{} must render a list of env vars, not {}",
+                    self.origin(name),
+                    crate::edit::emit_flow(&other)
+                ));
+            }
+        };
+        list.into_iter()
+            .map(|e| {
+                let problems = k8s::validate_env_var(&e);
+                self.checked(name, "env var", e, problems)
+            })
+            .collect()
+    }
+}
+
+/// Render a small inline template (the outputs path) in strict mode.
+pub fn render_inline(template: &str, context: &Value) -> Result<String, String> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.render_template(template, context).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_a_host_path_volume_and_mount() {
+        let r = Renderer::new(None).unwrap();
+        assert_eq!(
+            r.volume(&json!({"name": "data1", "hostPath": "/data", "readOnly": true, "csi": ""})).unwrap(),
+            json!({"name": "data1", "hostPath": {"path": "/data"}})
+        );
+        assert_eq!(
+            r.mount(&json!({"name": "data1", "mountPath": "/data/1", "readOnly": true})).unwrap(),
+            json!({"name": "data1", "mountPath": "/data/1", "readOnly": true})
+        );
+    }
+
+    #[test]
+    fn quotes_everything_it_renders() {
+        let r = Renderer::new(None).unwrap();
+        let env = r
+            .env(&json!({"names": {"dataPaths": "D", "outputsPath": "O"}, "dataPaths": "{\"yes\": \"on\"}",
+                         "outputsPath": "yes", "credentials": [], "storesAccessKeys": "", "googleCredentials": ""}))
+            .unwrap();
+        assert_eq!(env, vec![json!({"name": "D", "value": "{\"yes\": \"on\"}"}), json!({"name": "O", "value": "yes"})]);
+    }
+
+    #[test]
+    fn rejects_a_template_that_renders_an_invalid_block() {
+        let dir = std::env::temp_dir().join(format!("stowage-render-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("mount.yaml.hbs"), "name: {{json name}}\nmountPath: \"a:b\"\n").unwrap();
+        let r = Renderer::new(Some(&dir)).unwrap();
+        let e = r.mount(&json!({"name": "data1", "mountPath": "/x"})).unwrap_err();
+        assert!(e.contains("mount.yaml.hbs") && e.contains("invalid volumeMount"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn strict_mode_names_missing_variables() {
+        let e = render_inline("{{namespace}}/{{nme}}", &json!({"namespace": "a", "name": "b"})).unwrap_err();
+        assert!(e.contains("nme"), "{e}");
+    }
+}

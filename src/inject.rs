@@ -1,0 +1,425 @@
+//! The post-render job: a manifest stream in, the same stream with volumes injected out.
+//!
+//! Wires the stages (design.md §10): split the stream, find the config, plan every workload, edit
+//! the documents that need it and copy every other byte as it was. Either the whole stream comes
+//! out, or nothing does and every problem is reported (design.md §8).
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::config::{self, Config};
+use crate::edit::{self, Failure};
+use crate::plan::{Injector, WorkloadPlan, is_list_kind};
+use crate::render::Renderer;
+use crate::report::{Diagnostic, Place, has_errors};
+use crate::stream::{self, Class, Document};
+use crate::yaml::{self, Limits, Tree};
+
+pub const CONFIG_API_GROUP: &str = "stowage.dev/";
+pub const CONFIG_KIND: &str = "Persistence";
+const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
+
+/// Where the config comes from (design.md §2): exactly one place.
+#[derive(Clone, Debug)]
+pub enum ConfigSource {
+    /// `--values FILE...`: the merged `persistence` value.
+    Values { persistence: Value, origin: String },
+    /// A `stowage.dev/v1alpha1 Persistence` document in the stream.
+    InStream,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub namespace: Option<String>,
+    pub templates: Option<PathBuf>,
+    pub max_input_bytes: usize,
+    pub max_documents: usize,
+    pub yaml: Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            namespace: None,
+            templates: None,
+            max_input_bytes: 256 << 20,
+            max_documents: 100_000,
+            yaml: Limits::default(),
+        }
+    }
+}
+
+pub struct Outcome {
+    pub output: Vec<u8>,
+    /// Warnings and notes (errors make `post_render` fail instead).
+    pub diagnostics: Vec<Diagnostic>,
+    pub plans: Vec<WorkloadPlan>,
+}
+
+/// A parsed document of the stream, kept between the config pass and the injection pass.
+struct Parsed<'a> {
+    text: &'a str,
+    tree: Tree<'a>,
+    kind: Option<String>,
+    api_version: Option<String>,
+}
+
+pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Result<Outcome, Vec<Diagnostic>> {
+    let fail = |d: Diagnostic| Err(vec![d]);
+    if input.len() > options.max_input_bytes {
+        return fail(Diagnostic::error(
+            Place::default(),
+            format!("the input is {} bytes, over the limit of {}", input.len(), options.max_input_bytes),
+        )
+        .with_hint("raise it with --max-input-bytes if this stream is legitimate"));
+    }
+    let docs = match stream::split(input) {
+        Ok(d) => d,
+        Err(e) => {
+            return fail(Diagnostic::error(
+                Place {
+                    document: Some(e.document),
+                    line: Some(e.line),
+                    column: Some(e.column),
+                    ..Place::default()
+                },
+                e.message,
+            ));
+        }
+    };
+    if docs.len() > options.max_documents {
+        return fail(Diagnostic::error(
+            Place::default(),
+            format!("the input has {} documents, over the limit of {}", docs.len(), options.max_documents),
+        )
+        .with_hint("raise it with --max-documents if this stream is legitimate"));
+    }
+    let text = std::str::from_utf8(input).expect("split checked UTF-8");
+    let mut diagnostics = Vec::new();
+
+    // Pass 1: parse what the line scan can't classify, and find in-stream config documents.
+    let mut parsed: Vec<Option<Parsed>> = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.iter().enumerate() {
+        let needs_parse = doc.class == Class::Object && (!doc.certain || doc_is_config(doc) || might_hold_workloads(doc));
+        if !needs_parse {
+            parsed.push(None);
+            continue;
+        }
+        let range = doc.parse_range();
+        let doc_text = &text[range];
+        match yaml::parse(doc_text, options.yaml) {
+            Ok(tree) => {
+                let root = tree.root;
+                let field = |k: &str| root.and_then(|r| tree.get(r, k)).and_then(|n| tree.as_str(n)).map(str::to_string);
+                let (kind, api_version) = (field("kind"), field("apiVersion"));
+                parsed.push(Some(Parsed {
+                    text: doc_text,
+                    tree,
+                    kind,
+                    api_version,
+                }));
+            }
+            Err(e) => {
+                let (line, column) = shift(doc, e.line, e.column);
+                diagnostics.push(
+                    Diagnostic::error(doc_place(doc, i, None, Some((line, column))), format!("invalid YAML: {}", e.message))
+                        .with_hint("fix the template that rendered this document"),
+                );
+                parsed.push(None);
+            }
+        }
+    }
+    let config_docs: Vec<usize> = (0..docs.len())
+        .filter(|i| parsed[*i].as_ref().is_some_and(is_config))
+        .collect();
+    let (persistence, origin) = match (&source, config_docs.as_slice()) {
+        (ConfigSource::Values { persistence, origin }, []) => (persistence.clone(), origin.clone()),
+        (ConfigSource::Values { .. }, [i, ..]) => {
+            return fail(Diagnostic::error(
+                doc_place(&docs[*i], *i, Some("Persistence".into()), None),
+                "config given twice: by --values and by this in-stream Persistence document",
+            )
+            .with_hint("use one: drop --values, or stop rendering the Persistence document"));
+        }
+        (ConfigSource::InStream, []) if has_errors(&diagnostics) => return Err(diagnostics),
+        (ConfigSource::InStream, []) => {
+            return fail(Diagnostic::error(Place::default(), "no persistence config").with_hint(
+                "pass --values FILE, or render a `apiVersion: stowage.dev/v1alpha1, kind: Persistence` document into the stream",
+            ));
+        }
+        (ConfigSource::InStream, [i]) => {
+            let p = parsed[*i].as_ref().unwrap();
+            let root = p.tree.root.unwrap();
+            let value = p.tree.value(root, options.yaml).map_err(|e| {
+                vec![Diagnostic::error(doc_place(&docs[*i], *i, Some("Persistence".into()), Some(shift(&docs[*i], e.line, e.column))), e.message)]
+            })?;
+            let spec = value.get("spec").cloned().unwrap_or(Value::Null);
+            (spec, format!("in-stream Persistence document {}", i + 1))
+        }
+        (ConfigSource::InStream, [_, j, ..]) => {
+            return fail(Diagnostic::error(
+                doc_place(&docs[*j], *j, Some("Persistence".into()), None),
+                "a second in-stream Persistence document",
+            )
+            .with_hint("render exactly one"));
+        }
+    };
+    let (config, config_diagnostics) = config::build(&persistence, &origin);
+    diagnostics.extend(config_diagnostics);
+    let Some(config) = config else { return Err(diagnostics) };
+    if has_errors(&diagnostics) {
+        return Err(diagnostics);
+    }
+
+    let renderer = Renderer::new(options.templates.as_deref()).map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
+    let Ok(mut injector) = Injector::prepare(&config, &renderer, options.namespace.as_deref(), &mut diagnostics) else {
+        return Err(diagnostics);
+    };
+    injector.limits = options.yaml;
+
+    // Pass 2: inject, document by document.
+    let mut output: Vec<u8> = Vec::with_capacity(input.len() + input.len() / 8);
+    let mut plans = Vec::new();
+    let mut objects_out = 0usize;
+    for (i, doc) in docs.iter().enumerate() {
+        if config_docs.contains(&i) {
+            continue;
+        }
+        if doc.class == Class::Object {
+            objects_out += 1;
+        }
+        // Configured workload kinds (CRDs) are known only now that the config is.
+        let late;
+        let p = match &parsed[i] {
+            Some(p) => p,
+            None if doc.class == Class::Object
+                && doc.kind.as_deref().is_some_and(|k| config.workload_kinds.iter().any(|w| w.kind == k)) =>
+            {
+                let doc_text = &text[doc.parse_range()];
+                match yaml::parse(doc_text, options.yaml) {
+                    Ok(tree) => {
+                        late = Parsed { text: doc_text, tree, kind: doc.kind.clone(), api_version: doc.api_version.clone() };
+                        &late
+                    }
+                    Err(e) => {
+                        let at = shift(doc, e.line, e.column);
+                        diagnostics.push(Diagnostic::error(doc_place(doc, i, None, Some(at)), format!("invalid YAML: {}", e.message)));
+                        continue;
+                    }
+                }
+            }
+            None => {
+                output.extend_from_slice(doc.bytes(input));
+                continue;
+            }
+        };
+        match inject_document(doc, i, p, &injector, &config, options, &mut diagnostics, &mut plans) {
+            Some(new_text) => {
+                let range = doc.parse_range();
+                output.extend_from_slice(&input[doc.range.start..range.start]);
+                output.extend_from_slice(new_text.as_bytes());
+                output.extend_from_slice(&input[range.end..doc.range.end]);
+            }
+            None => output.extend_from_slice(doc.bytes(input)),
+        }
+    }
+    if has_errors(&diagnostics) {
+        return Err(diagnostics);
+    }
+    if objects_out == 0 {
+        diagnostics.push(
+            Diagnostic::error(Place::default(), "the stream has no Kubernetes objects to write (besides the config)")
+                .with_hint("an empty manifest deploys nothing — Helm 3 accepts it silently; check the chart (and `helm template --output-dir`, which sends post-renderers nothing)"),
+        );
+        return Err(diagnostics);
+    }
+    Ok(Outcome {
+        output,
+        diagnostics,
+        plans,
+    })
+}
+
+fn is_config(p: &Parsed) -> bool {
+    p.kind.as_deref() == Some(CONFIG_KIND) && p.api_version.as_deref().is_some_and(|a| a.starts_with(CONFIG_API_GROUP))
+}
+
+fn doc_is_config(doc: &Document) -> bool {
+    doc.kind.as_deref() == Some(CONFIG_KIND)
+}
+
+/// Whether a document whose kind the line scan read could hold a workload.
+fn might_hold_workloads(doc: &Document) -> bool {
+    // Every kind might be a configured CRD; the caller filters by config later, so parse only the
+    // built-in ones here and let configured kinds be parsed in pass 2.
+    doc.kind.as_deref().is_some_and(|k| stream::is_workload_kind(k) || is_list_kind(k))
+}
+
+/// Edit one parsed document; `None` when it needs no change.
+#[allow(clippy::too_many_arguments)]
+fn inject_document(
+    doc: &Document,
+    index: usize,
+    p: &Parsed,
+    injector: &Injector,
+    config: &Config,
+    options: &Options,
+    diagnostics: &mut Vec<Diagnostic>,
+    plans: &mut Vec<WorkloadPlan>,
+) -> Option<String> {
+    let kind = p.kind.as_deref()?;
+    let tree = &p.tree;
+    let root = tree.root?;
+    let holds_workloads = stream::is_workload_kind(kind)
+        || is_list_kind(kind)
+        || config.workload_kinds.iter().any(|w| w.kind == kind);
+    if !holds_workloads {
+        return None;
+    }
+    let name = tree
+        .get(root, "metadata")
+        .and_then(|m| tree.get(m, "name"))
+        .and_then(|n| tree.as_str(n))
+        .unwrap_or("")
+        .to_string();
+    let object = format!("{kind}/{name}");
+    let source = doc.source.clone().or_else(|| {
+        tree.get(root, "metadata")
+            .and_then(|m| tree.get(m, "annotations"))
+            .and_then(|a| tree.get(a, HELM4_FILENAME))
+            .and_then(|n| tree.as_str(n))
+            .map(str::to_string)
+    });
+    let place = |line: Option<usize>| {
+        let mut pl = doc_place(doc, index, Some(object.clone()), line.map(|l| shift(doc, l, 1)));
+        pl.column = None;
+        pl.source = source.clone();
+        pl
+    };
+    let error = |diagnostics: &mut Vec<Diagnostic>, line: usize, message: String| {
+        diagnostics.push(Diagnostic::error(place(Some(line)), message));
+    };
+    // The document is read as Kubernetes would read it; refuse what it would read differently.
+    if let Some((line, _, key)) = tree.find_duplicate_key() {
+        error(diagnostics, line, format!("duplicate key `{key}` (Kubernetes tooling disagrees on which one wins)"));
+        return None;
+    }
+    if let Some((line, _, tag)) = tree.find_custom_tag() {
+        error(diagnostics, line, format!("custom tag `{tag}` in a workload: its meaning is up to the reader"));
+        return None;
+    }
+    let workloads = match injector.workloads(tree, kind) {
+        Ok(w) => w,
+        Err((line, message)) => {
+            error(diagnostics, line, message);
+            return None;
+        }
+    };
+    let mut edits = Vec::new();
+    for workload in &workloads {
+        let line = tree.node(workload.object).line;
+        let plan = match injector.plan(tree, workload) {
+            Ok(Some(plan)) => plan,
+            Ok(None) => continue,
+            Err(message) => {
+                diagnostics.push(Diagnostic::error(place(Some(line)), message));
+                continue;
+            }
+        };
+        for pod in &workload.pod_specs {
+            let mut conflicts = Vec::new();
+            match injector.edits(tree, &plan, pod, &mut conflicts) {
+                Ok(e) => edits.extend(e),
+                Err((line, message)) => error(diagnostics, line, message),
+            }
+            for (mut d, line) in conflicts {
+                let mut pl = place(Some(line));
+                pl.object = d.place.object.take();
+                pl.field = d.place.field.take();
+                d.place = pl;
+                diagnostics.push(d);
+            }
+        }
+        plans.push(plan);
+    }
+    if edits.is_empty() || has_errors(diagnostics) {
+        return None;
+    }
+    match edit::apply(tree, &edits) {
+        Ok(text) => Some(text),
+        Err(Failure::WrongShape(w)) => {
+            error(diagnostics, w.line, w.message);
+            None
+        }
+        Err(Failure::NeedsReemit(reason)) => {
+            let mut value = match tree.value(root, options.yaml) {
+                Ok(v) => v,
+                Err(e) => {
+                    error(diagnostics, e.line, e.message);
+                    return None;
+                }
+            };
+            if let Err(m) = edit::apply_to_value(&mut value, &edits) {
+                error(diagnostics, tree.node(root).line, m);
+                return None;
+            }
+            diagnostics.push(Diagnostic::note(
+                place(None),
+                format!(
+                    "{}; this document was re-emitted from its value (comments and formatting inside it are not kept)",
+                    reason.0
+                ),
+            ));
+            Some(reemit(p.text, &value, doc.crlf))
+        }
+    }
+}
+
+/// A re-emitted document keeps its leading comment block (the `# Source:` line) and starts on a
+/// fresh line after the `---` marker.
+fn reemit(text: &str, value: &Value, crlf: bool) -> String {
+    let newline = if crlf { "\r\n" } else { "\n" };
+    let mut out = String::new();
+    let mut lines = text.split_inclusive('\n');
+    // The rest of the `---` line (the body starts right after the dashes).
+    if let Some(first) = lines.next() {
+        let rest = first.trim();
+        if rest.is_empty() || rest.starts_with('#') {
+            out.push_str(first);
+        } else {
+            out.push_str(newline);
+        }
+    }
+    for line in lines {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            out.push_str(line);
+        } else {
+            break;
+        }
+    }
+    if !out.ends_with('\n') && !out.is_empty() {
+        out.push_str(newline);
+    }
+    out.push_str(&edit::emit_document(value, newline));
+    out
+}
+
+fn shift(doc: &Document, line: usize, column: usize) -> (usize, usize) {
+    // Positions in the parsed text → positions in the stream.
+    let first = doc.parse_line();
+    let (l, c) = (first + line.max(1) - 1, column);
+    if line <= 1 && !doc.directives { doc.stream_position(line, column) } else { (l, c) }
+}
+
+fn doc_place(doc: &Document, index: usize, object: Option<String>, at: Option<(usize, usize)>) -> Place {
+    Place {
+        document: Some(index + 1),
+        source: doc.source.clone(),
+        object: object.or_else(|| doc.kind.clone()),
+        line: Some(at.map_or(doc.start_line, |(l, _)| l)),
+        column: at.map(|(_, c)| c),
+        ..Place::default()
+    }
+}

@@ -1,0 +1,122 @@
+//! Golden tests: each directory of `testdata/golden/` is one case, read like the README:
+//!
+//! - `input.yaml`: the manifest stream on stdin;
+//! - `values.yaml` (optional): passed as `--values`; without it the config is in the stream;
+//! - `args` (optional): more arguments, one per line;
+//! - `expected.out`, `expected.err`, `expected.code`: stdout, stderr and exit code.
+//!
+//! Expected files are written only by the reviewed command `STOWAGE_BLESS=1 cargo test --test golden`
+//! (then read the `git diff` of testdata/ before committing). Every successful case is also checked
+//! for the invariants of design.md §5: the output only inserts (deleting the inserted text gives back
+//! the input), a second run changes nothing, and an independent YAML parser reads every document.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn stowage(args: &[String], stdin: &[u8]) -> (Vec<u8>, String, i32) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run stowage");
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (out.stdout, String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code().unwrap_or(-1))
+}
+
+fn case_args(dir: &Path) -> Vec<String> {
+    let mut args = vec!["post-render".to_string()];
+    if dir.join("values.yaml").exists() {
+        args.push("--values".into());
+        args.push(dir.join("values.yaml").display().to_string());
+    }
+    if let Ok(extra) = std::fs::read_to_string(dir.join("args")) {
+        args.extend(extra.lines().filter(|l| !l.trim().is_empty()).map(|l| {
+            l.trim().replace("$CASE", &dir.display().to_string())
+        }));
+    }
+    args
+}
+
+/// The input's characters appear in the output in order: the output only inserted.
+fn only_inserts(input: &str, output: &str) -> bool {
+    let mut out = output.chars();
+    input.chars().all(|c| out.any(|o| o == c))
+}
+
+fn bless() -> bool {
+    std::env::var_os("STOWAGE_BLESS").is_some()
+}
+
+fn check_file(path: &Path, actual: &[u8], failures: &mut Vec<String>) {
+    if bless() {
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    match std::fs::read(path) {
+        Ok(expected) if expected == actual => {}
+        Ok(expected) => failures.push(format!(
+            "{}: differs\n--- expected\n{}\n--- actual\n{}",
+            path.display(),
+            String::from_utf8_lossy(&expected),
+            String::from_utf8_lossy(actual)
+        )),
+        Err(_) => failures.push(format!("{}: missing (bless to create it)", path.display())),
+    }
+}
+
+#[test]
+fn golden_cases() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/golden");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("testdata/golden")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("input.yaml").exists())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 10, "expected the golden cases, found {}", dirs.len());
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let input = std::fs::read(dir.join("input.yaml")).unwrap();
+        let args = case_args(dir);
+        let (stdout, stderr, code) = stowage(&args, &input);
+        // Paths in messages are the case's own; keep goldens independent of the checkout.
+        let stderr = stderr.replace(&format!("{}/", dir.display()), "");
+        check_file(&dir.join("expected.out"), &stdout, &mut failures);
+        check_file(&dir.join("expected.err"), stderr.as_bytes(), &mut failures);
+        check_file(&dir.join("expected.code"), format!("{code}\n").as_bytes(), &mut failures);
+        if code != 0 {
+            if !stdout.is_empty() {
+                failures.push(format!("{}: exit {code} but stdout is not empty", dir.display()));
+            }
+            continue;
+        }
+        let (input_s, output_s) = (String::from_utf8_lossy(&input), String::from_utf8_lossy(&stdout));
+        let in_stream_config = !dir.join("values.yaml").exists();
+        if !in_stream_config && !stderr.contains("re-emitted") && !only_inserts(&input_s, &output_s) {
+            failures.push(format!("{}: the output does not only insert into the input", dir.display()));
+        }
+        if !in_stream_config {
+            let (again, _, code2) = stowage(&args, &stdout);
+            if code2 != 0 || again != stdout {
+                failures.push(format!("{}: a second run changed the output (exit {code2})", dir.display()));
+            }
+        }
+        // An independent parser (serde-saphyr, Kubernetes options) reads every output document.
+        for (i, doc) in output_s.split("\n---").enumerate() {
+            let r: Result<Vec<serde_json::Value>, _> = serde_saphyr::from_multiple(doc);
+            if let Err(e) = r {
+                failures.push(format!("{}: output document {} does not parse: {e}", dir.display(), i + 1));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} golden failures:\n\n{}", failures.len(), failures.join("\n\n"));
+}
