@@ -44,6 +44,27 @@ enum Command {
     },
     /// Print the JSON Schema (draft 2020-12) of the `persistence` value, for a chart's values.schema.json.
     Schema,
+    /// KRM function (kustomize, kpt): a ResourceList on stdin, the injected ResourceList on stdout.
+    ///
+    /// The config is the functionConfig: a `stowage.dev/v1alpha1 Persistence` (config under `spec`)
+    /// or a ConfigMap whose `data.persistence` holds it (kpt `-- persistence="$(cat p.yaml)"`).
+    #[command(name = "fn")]
+    Fn,
+    /// Legacy kustomize exec plugin (`kubectl kustomize --enable-alpha-plugins`).
+    #[command(subcommand)]
+    KustomizePlugin(KustomizePluginCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum KustomizePluginCommand {
+    /// Link this executable as the `stowage.dev/v1alpha1` Persistence plugin:
+    /// `DIR/stowage.dev/v1alpha1/persistence/Persistence`.
+    Install {
+        /// The kustomize plugin home; default `$XDG_CONFIG_HOME/kustomize/plugin` or
+        /// `~/.config/kustomize/plugin`.
+        #[arg(long, value_name = "D")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -89,6 +110,9 @@ struct LimitArgs {
 
 /// Run the CLI; returns the process exit code.
 pub fn run() -> i32 {
+    if let Some(config) = legacy_plugin_config() {
+        return crate::krm::legacy_plugin_main(&config);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -104,7 +128,26 @@ pub fn run() -> i32 {
         }
         Command::Validate { values, strict } => validate(&values.files, strict),
         Command::PostRender(args) => post_render(args),
+        Command::Fn => crate::krm::fn_main(),
+        Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => crate::krm::install_plugin_main(dir),
     }
+}
+
+/// The plugin config file when run as a legacy kustomize exec plugin: argv[0] named `Persistence`, or
+/// `KUSTOMIZE_PLUGIN_CONFIG_STRING` set and argv[1] not a subcommand.
+fn legacy_plugin_config() -> Option<PathBuf> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let first = args.get(1)?;
+    let by_name = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .is_some_and(|n| n == crate::inject::CONFIG_KIND);
+    let by_env = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_STRING").is_some() && {
+        use clap::CommandFactory;
+        let f = first.to_string_lossy();
+        !f.starts_with('-') && f != "help" && !Cli::command().get_subcommands().any(|c| c.get_name() == f)
+    };
+    (by_name || by_env).then(|| PathBuf::from(first))
 }
 
 fn validate(files: &[PathBuf], strict: bool) -> i32 {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod edit;
 pub mod inject;
 pub mod k8s;
+pub mod krm;
 pub mod plan;
 pub mod render;
 pub mod report;
