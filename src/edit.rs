@@ -243,7 +243,8 @@ fn block_insertion(text: &str, style: &Style, offset: usize, indent: usize, line
     }
     Insertion {
         offset,
-        rank: usize::MAX - indent,
+        // Twice the column, so a compact list (`- ` at its key's column) can rank between columns.
+        rank: usize::MAX - 2 * indent,
         text: t,
     }
 }
@@ -306,7 +307,13 @@ fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &[Value]) -> Ins
     }
     let last = *node_items.last().expect("block lists have items");
     let offset = after_line(text, tree.node(last).end);
-    block_insertion(text, style, offset, dash, lines)
+    let insertion = block_insertion(text, style, offset, dash, lines);
+    // A compact list's items sit at the column of the keys of the mapping holding it: they still
+    // belong to that mapping's last value, so they go before a new key of that mapping.
+    Insertion {
+        rank: insertion.rank - 1,
+        ..insertion
+    }
 }
 
 fn extend_map(tree: &Tree, style: &Style, map: NodeId, entries: &[(String, Value)]) -> Insertion {

@@ -1,0 +1,387 @@
+//! Adversarial inputs (issue 6): each case runs the real binary with a bounded wall time and asserts
+//! either a correct result (exit 0, untouched documents byte-identical) or exit 1 with a precise
+//! message on stderr and zero bytes on stdout (design.md §8).
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const VALUES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/adversarial/values.yaml");
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
+const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  value: \"yes\"\n  mode: 0644\n";
+
+struct Run {
+    stdout: Vec<u8>,
+    stderr: String,
+    code: i32,
+}
+
+/// Run `stowage post-render --values VALUES EXTRA...` on `input`; kill it and fail after 10 s.
+fn run_with(extra: &[&str], input: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
+        .args(["post-render", "--values", VALUES])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run stowage");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = out.read_to_end(&mut b);
+        b
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = err.read_to_end(&mut b);
+        b
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("stowage did not finish within 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    writer.join().unwrap();
+    let stdout = out_reader.join().unwrap();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    Run { stdout, stderr, code: status.code().unwrap_or(-1) }
+}
+
+fn run(input: &[u8]) -> Run {
+    run_with(&[], input)
+}
+
+/// Exit 1, nothing on stdout, and an `error:` line containing every phrase.
+#[track_caller]
+fn fails(r: &Run, phrases: &[&str]) {
+    assert_eq!(r.code, 1, "expected exit 1; stderr: {}", r.stderr);
+    assert!(r.stdout.is_empty(), "stdout must be empty on error, got {} bytes", r.stdout.len());
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:") && phrases.iter().all(|p| l.contains(p)));
+    assert!(line.is_some(), "no error line with {phrases:?} in:\n{}", r.stderr);
+}
+
+/// Exit 0; returns stdout as text.
+#[track_caller]
+fn succeeds(r: &Run) -> String {
+    assert_eq!(r.code, 0, "expected exit 0; stderr: {}", r.stderr);
+    assert!(!r.stderr.contains("error:"), "{}", r.stderr);
+    String::from_utf8(r.stdout.clone()).expect("UTF-8 output")
+}
+
+/// The input's bytes appear in the output in order: the output only inserted.
+fn only_inserts(input: &[u8], output: &[u8]) -> bool {
+    let mut out = output.iter();
+    input.iter().all(|c| out.any(|o| o == c))
+}
+
+/// Every (JSON) document the independent judge reads from `text`.
+fn judge(text: &str) -> Vec<serde_json::Value> {
+    serde_saphyr::from_multiple::<serde_json::Value>(text).expect("the judge reads the output")
+}
+
+#[track_caller]
+fn injected_pod(v: &serde_json::Value) {
+    let spec = &v["spec"];
+    let names: Vec<&str> = spec["volumes"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"data1") && names.contains(&"outputs1"), "{v}");
+    for c in spec["containers"].as_array().unwrap() {
+        let mounts: Vec<&str> =
+            c["volumeMounts"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+        assert!(mounts.contains(&"data1") && mounts.contains(&"outputs1"), "{v}");
+        assert!(c["env"].as_array().unwrap().iter().any(|e| e["name"] == "POLYAXON_RUN_OUTPUTS_PATH"), "{v}");
+    }
+}
+
+fn laughs(anchor_at: &str) -> String {
+    let mut s = String::from(anchor_at);
+    s.push_str("&a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut prev = 'a';
+    for c in "bcdefghi".chars() {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        s.push_str(&format!("    x{c}: &{c} [{refs}]\n"));
+        prev = c;
+    }
+    s
+}
+
+#[test]
+fn alias_bomb_in_metadata_is_not_expanded() {
+    // Anchors in labels are never expanded: the document is edited textually, not re-emitted.
+    let mut input = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n");
+    input.push_str(&laughs("    a: "));
+    input.push_str("spec:\n  containers:\n  - name: a\n    image: x\n");
+    let r = run(input.as_bytes());
+    let out = succeeds(&r);
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+}
+
+#[test]
+fn alias_bomb_in_pod_spec_is_refused() {
+    // A merge key forces a re-emit, which must not expand 9^9 nodes.
+    let mut input = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n");
+    input.push_str(&laughs("    args: "));
+    input.push_str("  <<: {hostname: h}\n");
+    let r = run(input.as_bytes());
+    fails(&r, &["document 1", "alias"]);
+}
+
+#[test]
+fn deep_flow_nesting_is_refused() {
+    let input = POD.replace("image: x", &format!("image: {}", "[".repeat(100_000)));
+    fails(&run(input.as_bytes()), &["document 1", "line 8", "recursion limit"]);
+}
+
+#[test]
+fn deep_block_nesting_is_refused() {
+    let mut input = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n");
+    for i in 0..5000 {
+        input.push_str(&format!("{}k{i}:\n", " ".repeat(4 + 2 * i)));
+    }
+    input.push_str(&format!("{}v\n", " ".repeat(4 + 2 * 5000)));
+    input.push_str("spec:\n  containers:\n  - name: a\n    image: x\n");
+    fails(&run(input.as_bytes()), &["document 1", "recursion limit"]);
+}
+
+fn big_stream() -> String {
+    let mut s = String::with_capacity(50_001_000);
+    s.push_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: ");
+    s.push_str(&"a".repeat(50_000_000));
+    s.push_str("\n---\n");
+    s.push_str(POD);
+    s
+}
+
+#[test]
+fn fifty_megabyte_scalar() {
+    let input = big_stream();
+    let r = run(input.as_bytes());
+    let out = succeeds(&r);
+    let cm_end = input.find("---\n").unwrap() + 4;
+    assert_eq!(&out[..cm_end], &input[..cm_end], "the ConfigMap is byte-identical");
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+}
+
+#[test]
+fn input_over_max_input_bytes() {
+    let input = big_stream();
+    let r = run_with(&["--max-input-bytes", "1000000"], input.as_bytes());
+    fails(&r, &["over the limit of 1000000", "--max-input-bytes"]);
+}
+
+#[test]
+fn document_flood() {
+    let mut input = "---\n".repeat(200_000);
+    input.push_str(POD);
+    fails(&run(input.as_bytes()), &["200000 documents", "over the limit", "--max-documents"]);
+    let r = run_with(&["--max-documents", "300000"], input.as_bytes());
+    let out = succeeds(&r);
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+}
+
+#[test]
+fn duplicate_keys_in_workload() {
+    let input = format!("{POD}  containers:\n  - name: b\n    image: y\n");
+    fails(&run(input.as_bytes()), &["document 1", "line 9", "Pod/p", "duplicate key `containers`"]);
+}
+
+#[test]
+fn custom_tag_in_workload() {
+    let input = POD.replace("image: x", "image: !Ref x");
+    fails(&run(input.as_bytes()), &["document 1", "line 8", "custom tag `!Ref`"]);
+}
+
+#[test]
+fn merge_key_at_pod_spec_is_reemitted() {
+    let input = format!(
+        "{CM}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  <<: {{restartPolicy: Never, hostname: h}}\n  containers:\n  - name: a\n    image: x\n"
+    );
+    let r = run(input.as_bytes());
+    let out = succeeds(&r);
+    assert!(r.stderr.contains("note:") && r.stderr.contains("re-emitted"), "{}", r.stderr);
+    assert!(r.stderr.contains("document 2"), "{}", r.stderr);
+    assert!(out.starts_with(&format!("{CM}---\n")), "the ConfigMap is byte-identical:\n{out}");
+    let docs = judge(&out);
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[1]["spec"]["restartPolicy"], "Never", "merged keys kept: {}", docs[1]);
+    assert_eq!(docs[1]["spec"]["hostname"], "h");
+    injected_pod(&docs[1]);
+}
+
+#[test]
+fn byte_order_mark() {
+    let input = format!("\u{feff}{POD}");
+    let out = succeeds(&run(input.as_bytes()));
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+    injected_pod(&judge(out.trim_start_matches('\u{feff}'))[0]);
+}
+
+#[test]
+fn crlf_line_endings() {
+    let input = format!("{CM}---\n{POD}").replace('\n', "\r\n");
+    let out = succeeds(&run(input.as_bytes()));
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+    let cm = CM.replace('\n', "\r\n");
+    assert!(out.starts_with(&cm));
+    assert!(!out.replace("\r\n", "").contains('\n'), "inserted lines use CRLF too");
+    injected_pod(&judge(&out)[1]);
+}
+
+#[test]
+fn mixed_line_endings() {
+    let input = POD.replacen('\n', "\r\n", 3);
+    let out = succeeds(&run(input.as_bytes()));
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+    injected_pod(&judge(&out)[0]);
+}
+
+#[test]
+fn invalid_utf8() {
+    let mut input = POD.as_bytes().to_vec();
+    input.extend_from_slice(b"  x: \xff\xfe\n");
+    fails(&run(&input), &["document 1", "line 9", "not valid UTF-8"]);
+}
+
+#[test]
+fn nul_byte() {
+    let input = POD.replace("image: x", "image: x\0y");
+    fails(&run(input.as_bytes()), &["document 1", "line 8", "NUL"]);
+}
+
+#[test]
+fn truncated_document() {
+    let input = format!("{CM}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: {{x: [1,");
+    fails(&run(input.as_bytes()), &["document 2", "invalid YAML"]);
+}
+
+#[test]
+fn empty_input() {
+    fails(&run(b""), &["no Kubernetes objects"]);
+}
+
+#[test]
+fn comment_only_input() {
+    fails(&run(b"# just a comment\n---\n# another\n"), &["no Kubernetes objects"]);
+}
+
+#[test]
+fn document_marker_inside_block_scalar() {
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  f: |\n    a\n    ---\n    b\n---\n";
+    let input = format!("{cm}{POD}");
+    let out = succeeds(&run(input.as_bytes()));
+    assert!(out.starts_with(cm));
+    let docs = judge(&out);
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["data"]["f"], "a\n---\nb\n");
+    injected_pod(&docs[1]);
+}
+
+#[test]
+fn content_on_the_document_marker_line() {
+    let input = "--- {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: a, image: x}]}}\n";
+    let out = succeeds(&run(input.as_bytes()));
+    let docs = judge(&out);
+    assert_eq!(docs.len(), 1);
+    injected_pod(&docs[0]);
+    assert_eq!(docs[0]["spec"]["containers"][0]["image"], "x");
+}
+
+#[test]
+fn document_end_marker_then_document() {
+    for sep in ["...\n", "...\n---\n"] {
+        let input = format!("{CM}{sep}{POD}");
+        let out = succeeds(&run(input.as_bytes()));
+        assert!(out.starts_with(&format!("{CM}{sep}")), "{out}");
+        let docs = judge(&out);
+        assert_eq!(docs.len(), 2, "{out}");
+        injected_pod(&docs[1]);
+    }
+}
+
+#[test]
+fn yaml_directive_before_workload() {
+    let input = format!("%YAML 1.1\n---\n{POD}");
+    let out = succeeds(&run(input.as_bytes()));
+    assert!(out.starts_with("%YAML 1.1\n---\n"));
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+}
+
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n";
+
+#[test]
+fn workload_without_spec() {
+    fails(&run(DEPLOY.as_bytes()), &["document 1", "Deployment/d", "`spec` is missing"]);
+}
+
+#[test]
+fn workload_spec_is_a_string() {
+    let input = format!("{DEPLOY}spec: hello\n");
+    fails(&run(input.as_bytes()), &["document 1", "Deployment/d", "`spec` is not a mapping"]);
+}
+
+#[test]
+fn pod_spec_is_a_list() {
+    let input = format!("{DEPLOY}spec:\n  template:\n    spec:\n    - a\n");
+    fails(&run(input.as_bytes()), &["document 1", "Deployment/d", "`spec.template.spec` is not a mapping", "line 8"]);
+}
+
+#[test]
+fn containers_not_a_list() {
+    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: {name: a}\n";
+    fails(&run(input.as_bytes()), &["document 1", "line 6", "Pod/p", "`spec.containers` is not a list"]);
+}
+
+#[test]
+fn container_is_a_string() {
+    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - a\n";
+    fails(&run(input.as_bytes()), &["document 1", "line 7", "`spec.containers[0]` is not a mapping"]);
+}
+
+#[test]
+fn unquoted_boolean_annotation() {
+    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    stowage.dev/inject: false\nspec:\n  containers:\n  - name: a\n    image: x\n";
+    fails(&run(input.as_bytes()), &["document 1", "Pod/p", "`stowage.dev/inject`", "must be a string"]);
+}
+
+#[test]
+fn yaml_1_1_hazards_survive_byte_for_byte() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    env:\n    - name: A\n      value: \"yes\"\n    - name: B\n      value: \"on\"\n  volumes:\n  - name: c\n    configMap:\n      name: c\n      defaultMode: 0644\n";
+    let input = format!("{CM}on: true\n---\n{pod}");
+    let r = run(input.as_bytes());
+    let out = succeeds(&r);
+    assert!(out.starts_with(&format!("{CM}on: true\n---\n")));
+    assert!(only_inserts(input.as_bytes(), out.as_bytes()));
+    for hazard in ["value: \"yes\"\n", "value: \"on\"\n", "defaultMode: 0644\n"] {
+        assert!(out.contains(hazard), "{hazard:?} lost:\n{out}");
+    }
+    let docs = judge(&out);
+    injected_pod(&docs[1]);
+    assert_eq!(docs[1]["spec"]["containers"][0]["env"][0]["value"], "yes");
+}
+
+/// Process level: on error, stdout (a pipe) receives zero bytes and the exit code is 1.
+#[test]
+fn error_writes_nothing_to_stdout_pipe() {
+    let input = format!("{CM}---\n{POD}---\n{}", POD.replace("image: x", "image: !Ref x"));
+    let r = run(input.as_bytes());
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout.len(), 0, "bytes written to stdout on error");
+    assert!(r.stderr.contains("document 3"), "{}", r.stderr);
+}
