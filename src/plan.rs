@@ -233,7 +233,7 @@ impl<'c> Injector<'c> {
             .map(str::to_string);
         let mut pod_specs = Vec::new();
         for path in &template_paths {
-            walk_templates(tree, object, &pointer, path, &mut Vec::new(), &mut pod_specs).map_err(|m| (line, format!("{kind}/{name}: {m}")))?;
+            walk_templates(tree, object, &pointer, path, &mut Vec::new(), &mut pod_specs).map_err(|m| (line, m))?;
         }
         out.push(Workload {
             kind: kind.to_string(),
@@ -470,11 +470,11 @@ impl<'c> Injector<'c> {
                 continue;
             }
             let Some(items) = tree.items(containers) else {
-                return Err((line_of(containers), format!("{object}: `{}.{list}` is not a list", pod.field)));
+                return Err((line_of(containers), format!("`{}.{list}` is not a list", pod.field)));
             };
             for (i, c) in items.iter().enumerate() {
                 if tree.entries(*c).is_none() {
-                    return Err((line_of(*c), format!("{object}: `{}.{list}[{i}]` is not a mapping", pod.field)));
+                    return Err((line_of(*c), format!("`{}.{list}[{i}]` is not a mapping", pod.field)));
                 }
                 let cname = tree.get(*c, "name").and_then(|n| tree.as_str(n)).unwrap_or("");
                 if let Some(only) = &self.config.containers {
