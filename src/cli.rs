@@ -129,7 +129,9 @@ pub fn run() -> i32 {
         Command::Validate { values, strict } => validate(&values.files, strict),
         Command::PostRender(args) => post_render(args),
         Command::Fn => crate::krm::fn_main(),
-        Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => crate::krm::install_plugin_main(dir),
+        Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => {
+            crate::krm::install_plugin_main(dir)
+        }
     }
 }
 
@@ -145,7 +147,9 @@ fn legacy_plugin_config() -> Option<PathBuf> {
     let by_env = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_STRING").is_some() && {
         use clap::CommandFactory;
         let f = first.to_string_lossy();
-        !f.starts_with('-') && f != "help" && !Cli::command().get_subcommands().any(|c| c.get_name() == f)
+        !f.starts_with('-')
+            && f != "help"
+            && !Cli::command().get_subcommands().any(|c| c.get_name() == f)
     };
     (by_name || by_env).then(|| PathBuf::from(first))
 }
@@ -209,7 +213,11 @@ fn post_render(args: PostRenderArgs) -> i32 {
 }
 
 fn origin(files: &[PathBuf]) -> String {
-    files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" + ")
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// Print diagnostics on stderr; the exit code they call for.
@@ -223,7 +231,8 @@ fn report(diagnostics: &[Diagnostic], strict: bool) -> i32 {
         }
         let _ = writeln!(stderr, "{d}");
     }
-    let failed = has_errors(diagnostics) || (strict && diagnostics.iter().any(|d| d.severity == Severity::Warning));
+    let failed = has_errors(diagnostics)
+        || (strict && diagnostics.iter().any(|d| d.severity == Severity::Warning));
     if failed { 1 } else { 0 }
 }
 

@@ -93,7 +93,11 @@ struct Style {
 
 impl Style {
     fn of(tree: &Tree) -> Style {
-        let newline = if tree.text.contains("\r\n") { "\r\n" } else { "\n" };
+        let newline = if tree.text.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
         Style {
             newline,
             compact_lists: first_block_list_is_compact(tree).unwrap_or(false),
@@ -106,7 +110,10 @@ fn first_block_list_is_compact(tree: &Tree) -> Option<bool> {
     let mut stack = vec![root];
     while let Some(id) = stack.pop() {
         if let Some(entries) = tree.entries(id) {
-            if matches!(tree.node(tree.resolve(id)).kind, Kind::Map { flow: true, .. }) {
+            if matches!(
+                tree.node(tree.resolve(id)).kind,
+                Kind::Map { flow: true, .. }
+            ) {
                 continue;
             }
             for (k, v) in entries {
@@ -146,7 +153,12 @@ fn reemit(reason: impl Into<String>) -> Failure {
     Failure::NeedsReemit(NeedsReemit(reason.into()))
 }
 
-fn plan_insertion(tree: &Tree, style: &Style, edit: &Edit, out: &mut Vec<Insertion>) -> Result<(), Failure> {
+fn plan_insertion(
+    tree: &Tree,
+    style: &Style,
+    edit: &Edit,
+    out: &mut Vec<Insertion>,
+) -> Result<(), Failure> {
     let mut map = edit.at;
     for (depth, key) in edit.path.iter().enumerate() {
         let last = depth + 1 == edit.path.len();
@@ -155,10 +167,16 @@ fn plan_insertion(tree: &Tree, style: &Style, edit: &Edit, out: &mut Vec<Inserti
             return Err(reemit("the edit point is reached through an alias"));
         }
         if !matches!(map_node.kind, Kind::Map { .. }) {
-            return Err(shape_error(tree, map, format!("expected a mapping where `{key}` goes")));
+            return Err(shape_error(
+                tree,
+                map,
+                format!("expected a mapping where `{key}` goes"),
+            ));
         }
         if tree.has_merge_key(map) {
-            return Err(reemit("the edit point is in a mapping with a merge key (`<<`)"));
+            return Err(reemit(
+                "the edit point is in a mapping with a merge key (`<<`)",
+            ));
         }
         let rest: &[&str] = &edit.path[depth + 1..];
         match tree.get_entry(map, key) {
@@ -169,32 +187,55 @@ fn plan_insertion(tree: &Tree, style: &Style, edit: &Edit, out: &mut Vec<Inserti
             Some((key_node, value)) => {
                 let node = tree.node(value);
                 match &node.kind {
-                    Kind::Alias(_) => return Err(reemit("the edit point is reached through an alias")),
-                    Kind::Scalar { implicit_null: true, .. } if !is_flow(tree, map) => {
+                    Kind::Alias(_) => {
+                        return Err(reemit("the edit point is reached through an alias"));
+                    }
+                    Kind::Scalar {
+                        implicit_null: true,
+                        ..
+                    } if !is_flow(tree, map) => {
                         out.push(under_empty_key(tree, style, key_node, rest, &edit.add));
                         return Ok(());
                     }
                     Kind::Scalar { .. } if tree.is_null(value) => {
-                        return Err(reemit(format!("`{key}` is null and would have to be replaced")));
+                        return Err(reemit(format!(
+                            "`{key}` is null and would have to be replaced"
+                        )));
                     }
                     Kind::Seq { .. } if last => {
                         let Addition::Items(items) = &edit.add else {
-                            return Err(shape_error(tree, value, format!("`{key}` should be a mapping")));
+                            return Err(shape_error(
+                                tree,
+                                value,
+                                format!("`{key}` should be a mapping"),
+                            ));
                         };
                         out.push(extend_list(tree, style, value, items));
                         return Ok(());
                     }
                     Kind::Map { .. } if last => {
                         let Addition::Entries(entries) = &edit.add else {
-                            return Err(shape_error(tree, value, format!("`{key}` should be a list")));
+                            return Err(shape_error(
+                                tree,
+                                value,
+                                format!("`{key}` should be a list"),
+                            ));
                         };
                         out.push(extend_map(tree, style, value, entries));
                         return Ok(());
                     }
                     Kind::Map { .. } => map = value,
                     _ => {
-                        let want = if last && matches!(edit.add, Addition::Items(_)) { "a list" } else { "a mapping" };
-                        return Err(shape_error(tree, value, format!("`{key}` should be {want}")));
+                        let want = if last && matches!(edit.add, Addition::Items(_)) {
+                            "a list"
+                        } else {
+                            "a mapping"
+                        };
+                        return Err(shape_error(
+                            tree,
+                            value,
+                            format!("`{key}` should be {want}"),
+                        ));
                     }
                 }
             }
@@ -204,7 +245,10 @@ fn plan_insertion(tree: &Tree, style: &Style, edit: &Edit, out: &mut Vec<Inserti
 }
 
 fn is_flow(tree: &Tree, id: NodeId) -> bool {
-    matches!(tree.node(id).kind, Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. })
+    matches!(
+        tree.node(id).kind,
+        Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. }
+    )
 }
 
 /// The value to write for `rest` keys above the addition: `{a: {b: [items]}}`.
@@ -233,7 +277,13 @@ fn after_line(text: &str, end: usize) -> usize {
 }
 
 /// Block text inserted at `offset`: begins with a newline when the text there lacks one.
-fn block_insertion(text: &str, style: &Style, offset: usize, indent: usize, lines: String) -> Insertion {
+fn block_insertion(
+    text: &str,
+    style: &Style,
+    offset: usize,
+    indent: usize,
+    lines: String,
+) -> Insertion {
     let mut t = String::new();
     if offset == text.len() && !text.is_empty() && !text.ends_with('\n') {
         t.push_str(style.newline);
@@ -250,7 +300,14 @@ fn block_insertion(text: &str, style: &Style, offset: usize, indent: usize, line
 }
 
 /// `key:` missing from `map`: add it (and any keys below it) with the addition.
-fn new_key(tree: &Tree, style: &Style, map: NodeId, key: &str, rest: &[&str], add: &Addition) -> Insertion {
+fn new_key(
+    tree: &Tree,
+    style: &Style,
+    map: NodeId,
+    key: &str,
+    rest: &[&str],
+    add: &Addition,
+) -> Insertion {
     let node = tree.node(map);
     let text = tree.text;
     let value = nested_value(rest, add);
@@ -261,19 +318,32 @@ fn new_key(tree: &Tree, style: &Style, map: NodeId, key: &str, rest: &[&str], ad
     }
     let mut lines = String::new();
     emit_entry(&mut lines, style, node.col, key, &value);
-    let last = entries.last().map(|(_, v)| *v).expect("block mappings have entries");
+    let last = entries
+        .last()
+        .map(|(_, v)| *v)
+        .expect("block mappings have entries");
     let offset = after_line(text, tree.node(last).end);
     block_insertion(text, style, offset, node.col, lines)
 }
 
 /// `key:` present with nothing after it: write the value on the lines below.
-fn under_empty_key(tree: &Tree, style: &Style, key_node: NodeId, rest: &[&str], add: &Addition) -> Insertion {
+fn under_empty_key(
+    tree: &Tree,
+    style: &Style,
+    key_node: NodeId,
+    rest: &[&str],
+    add: &Addition,
+) -> Insertion {
     let key = tree.node(key_node);
     let value = nested_value(rest, add);
     let mut lines = String::new();
     match &value {
         Value::Array(items) => {
-            let dash = if style.compact_lists { key.col } else { key.col + 2 };
+            let dash = if style.compact_lists {
+                key.col
+            } else {
+                key.col + 2
+            };
             for item in items {
                 emit_item(&mut lines, style, dash, item);
             }
@@ -324,20 +394,33 @@ fn extend_map(tree: &Tree, style: &Style, map: NodeId, entries: &[(String, Value
             .iter()
             .map(|(k, v)| format!("{}: {}", emit_key(k), emit_flow(v)))
             .collect();
-        return flow_insertion(tree, map, existing.last().map(|(_, v)| *v), joined.join(", "));
+        return flow_insertion(
+            tree,
+            map,
+            existing.last().map(|(_, v)| *v),
+            joined.join(", "),
+        );
     }
     let mut lines = String::new();
     for (k, v) in entries {
         emit_entry(&mut lines, style, node.col, k, v);
     }
-    let last = existing.last().map(|(_, v)| *v).expect("block mappings have entries");
+    let last = existing
+        .last()
+        .map(|(_, v)| *v)
+        .expect("block mappings have entries");
     let offset = after_line(tree.text, tree.node(last).end);
     block_insertion(tree.text, style, offset, node.col, lines)
 }
 
 /// Insert `content` into a flow collection: after its last child, or inside empty brackets.
 /// In a collection written over several lines (pretty JSON), the new content goes on its own line.
-fn flow_insertion(tree: &Tree, collection: NodeId, last_child: Option<NodeId>, content: String) -> Insertion {
+fn flow_insertion(
+    tree: &Tree,
+    collection: NodeId,
+    last_child: Option<NodeId>,
+    content: String,
+) -> Insertion {
     let text = tree.text;
     let node = tree.node(collection);
     match last_child {
@@ -375,8 +458,13 @@ fn flow_insertion(tree: &Tree, collection: NodeId, last_child: Option<NodeId>, c
 /// A key as YAML text: plain when nothing could misread it, else double-quoted.
 fn emit_key(key: &str) -> String {
     let plain_safe = !key.is_empty()
-        && key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+        && key
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
         && crate::yaml::resolve_plain(key).is_string();
     if plain_safe {
         key.to_string()
@@ -430,14 +518,22 @@ fn emit_value_after_key(out: &mut String, style: &Style, indent: usize, value: &
         }
         Value::Array(items) if !items.is_empty() => {
             out.push_str(style.newline);
-            let dash = if style.compact_lists { indent } else { indent + 2 };
+            let dash = if style.compact_lists {
+                indent
+            } else {
+                indent + 2
+            };
             for item in items {
                 emit_item(out, style, dash, item);
             }
         }
         other => {
             out.push(' ');
-            out.push_str(&if is_empty_collection(other) { emit_flow(other) } else { emit_scalar(other) });
+            out.push_str(&if is_empty_collection(other) {
+                emit_flow(other)
+            } else {
+                emit_scalar(other)
+            });
             out.push_str(style.newline);
         }
     }
@@ -465,7 +561,11 @@ fn emit_item(out: &mut String, style: &Style, dash: usize, item: &Value) {
             let _ = items;
         }
         other => {
-            out.push_str(&if is_empty_collection(other) { emit_flow(other) } else { emit_scalar(other) });
+            out.push_str(&if is_empty_collection(other) {
+                emit_flow(other)
+            } else {
+                emit_scalar(other)
+            });
             out.push_str(style.newline);
         }
     }
@@ -509,7 +609,9 @@ pub fn apply_to_value(doc: &mut Value, edits: &[Edit]) -> Result<(), String> {
             let slot = map.entry(key.to_string()).or_insert(Value::Null);
             if slot.is_null() {
                 *slot = match edit.add {
-                    Addition::Items(_) if key == edit.path.last().unwrap() => Value::Array(Vec::new()),
+                    Addition::Items(_) if key == edit.path.last().unwrap() => {
+                        Value::Array(Vec::new())
+                    }
                     _ => Value::Object(serde_json::Map::new()),
                 };
             }
@@ -550,7 +652,9 @@ mod tests {
     }
 
     fn vol() -> Addition {
-        Addition::Items(vec![json!({"name": "data1", "hostPath": {"path": "/data"}})])
+        Addition::Items(vec![
+            json!({"name": "data1", "hostPath": {"path": "/data"}}),
+        ])
     }
 
     #[test]
@@ -585,7 +689,11 @@ mod tests {
     fn fills_an_empty_key_and_keeps_crlf() {
         let text = "env:\r\nname: x\r\n";
         assert_eq!(
-            edit(text, vec!["env"], Addition::Items(vec![json!({"name": "A", "value": "yes"})])),
+            edit(
+                text,
+                vec!["env"],
+                Addition::Items(vec![json!({"name": "A", "value": "yes"})])
+            ),
             "env:\r\n  - name: \"A\"\r\n    value: \"yes\"\r\nname: x\r\n"
         );
     }
@@ -593,16 +701,27 @@ mod tests {
     #[test]
     fn inserts_into_flow_and_json() {
         assert_eq!(
-            edit("{\"volumes\": [{\"name\": \"a\"}], \"x\": 1}", vec!["volumes"], vol()),
+            edit(
+                "{\"volumes\": [{\"name\": \"a\"}], \"x\": 1}",
+                vec!["volumes"],
+                vol()
+            ),
             "{\"volumes\": [{\"name\": \"a\"}, {\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}], \"x\": 1}"
         );
         assert_eq!(
             edit("{x: 1}", vec!["volumes"], vol()),
             "{x: 1, volumes: [{\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}]}"
         );
-        assert_eq!(edit("v: []\n", vec!["v"], Addition::Items(vec![json!(1)])), "v: [1]\n");
         assert_eq!(
-            edit("{\n  \"v\": [\n    1\n  ]\n}\n", vec!["v"], Addition::Items(vec![json!(2)])),
+            edit("v: []\n", vec!["v"], Addition::Items(vec![json!(1)])),
+            "v: [1]\n"
+        );
+        assert_eq!(
+            edit(
+                "{\n  \"v\": [\n    1\n  ]\n}\n",
+                vec!["v"],
+                Addition::Items(vec![json!(2)])
+            ),
             "{\n  \"v\": [\n    1,\n    2\n  ]\n}\n"
         );
     }
@@ -614,9 +733,24 @@ mod tests {
         let spec = tree.get(tree.root.unwrap(), "spec").unwrap();
         let container = tree.items(tree.get(spec, "containers").unwrap()).unwrap()[0];
         let edits = [
-            Edit { at: spec, pointer: String::new(), path: vec!["volumes"], add: vol() },
-            Edit { at: container, pointer: String::new(), path: vec!["volumeMounts"], add: Addition::Items(vec![json!({"name": "m"})]) },
-            Edit { at: container, pointer: String::new(), path: vec!["env"], add: Addition::Items(vec![json!({"name": "E"})]) },
+            Edit {
+                at: spec,
+                pointer: String::new(),
+                path: vec!["volumes"],
+                add: vol(),
+            },
+            Edit {
+                at: container,
+                pointer: String::new(),
+                path: vec!["volumeMounts"],
+                add: Addition::Items(vec![json!({"name": "m"})]),
+            },
+            Edit {
+                at: container,
+                pointer: String::new(),
+                path: vec!["env"],
+                add: Addition::Items(vec![json!({"name": "E"})]),
+            },
         ];
         let out = apply(&tree, &edits).unwrap();
         assert_eq!(
@@ -629,7 +763,11 @@ mod tests {
     fn keeps_block_scalars_whole() {
         let text = "a:\n  s: |+\n    keep\n\n";
         assert_eq!(
-            edit(text, vec!["a", "m"], Addition::Entries(vec![("k".into(), json!("on"))])),
+            edit(
+                text,
+                vec!["a", "m"],
+                Addition::Entries(vec![("k".into(), json!("on"))])
+            ),
             "a:\n  s: |+\n    keep\n\n  m:\n    k: \"on\"\n"
         );
     }
@@ -637,7 +775,11 @@ mod tests {
     #[test]
     fn adds_a_newline_at_end_of_input_without_one() {
         assert_eq!(
-            edit("a: 1", vec!["b"], Addition::Entries(vec![("c".into(), json!(true))])),
+            edit(
+                "a: 1",
+                vec!["b"],
+                Addition::Entries(vec![("c".into(), json!(true))])
+            ),
             "a: 1\nb:\n  c: true"
         );
     }
@@ -652,7 +794,10 @@ mod tests {
                 path: vec!["c", "d"],
                 add: vol(),
             };
-            assert!(matches!(apply(&tree, &[e]), Err(Failure::NeedsReemit(_))), "{text}");
+            assert!(
+                matches!(apply(&tree, &[e]), Err(Failure::NeedsReemit(_))),
+                "{text}"
+            );
         }
     }
 
@@ -672,6 +817,9 @@ mod tests {
     fn emitted_text_reads_back_as_the_value() {
         let v = json!({"a": ["yes", "0644", 1, true, null, {"b": "on", "c": []}], "d": {}, "e/f": "x\ny"});
         let text = emit_document(&v, "\n");
-        assert_eq!(crate::yaml::parse_value(&text, Limits::default()).unwrap(), v);
+        assert_eq!(
+            crate::yaml::parse_value(&text, Limits::default()).unwrap(),
+            v
+        );
     }
 }

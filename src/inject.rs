@@ -65,14 +65,24 @@ struct Parsed<'a> {
     api_version: Option<String>,
 }
 
-pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Result<Outcome, Vec<Diagnostic>> {
+pub fn post_render(
+    input: &[u8],
+    source: ConfigSource,
+    options: &Options,
+) -> Result<Outcome, Vec<Diagnostic>> {
     let fail = |d: Diagnostic| Err(vec![d]);
     if input.len() > options.max_input_bytes {
-        return fail(Diagnostic::error(
-            Place::default(),
-            format!("the input is {} bytes, over the limit of {}", input.len(), options.max_input_bytes),
-        )
-        .with_hint("raise it with --max-input-bytes if this stream is legitimate"));
+        return fail(
+            Diagnostic::error(
+                Place::default(),
+                format!(
+                    "the input is {} bytes, over the limit of {}",
+                    input.len(),
+                    options.max_input_bytes
+                ),
+            )
+            .with_hint("raise it with --max-input-bytes if this stream is legitimate"),
+        );
     }
     let docs = match stream::split(input) {
         Ok(d) => d,
@@ -89,11 +99,17 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
         }
     };
     if docs.len() > options.max_documents {
-        return fail(Diagnostic::error(
-            Place::default(),
-            format!("the input has {} documents, over the limit of {}", docs.len(), options.max_documents),
-        )
-        .with_hint("raise it with --max-documents if this stream is legitimate"));
+        return fail(
+            Diagnostic::error(
+                Place::default(),
+                format!(
+                    "the input has {} documents, over the limit of {}",
+                    docs.len(),
+                    options.max_documents
+                ),
+            )
+            .with_hint("raise it with --max-documents if this stream is legitimate"),
+        );
     }
     let text = std::str::from_utf8(input).expect("split checked UTF-8");
     let mut diagnostics = Vec::new();
@@ -101,7 +117,8 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
     // Pass 1: parse what the line scan can't classify, and find in-stream config documents.
     let mut parsed: Vec<Option<Parsed>> = Vec::with_capacity(docs.len());
     for (i, doc) in docs.iter().enumerate() {
-        let needs_parse = doc.class == Class::Object && (!doc.certain || doc_is_config(doc) || might_hold_workloads(doc));
+        let needs_parse = doc.class == Class::Object
+            && (!doc.certain || doc_is_config(doc) || might_hold_workloads(doc));
         if !needs_parse {
             parsed.push(None);
             continue;
@@ -111,7 +128,11 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
         match yaml::parse(doc_text, options.yaml) {
             Ok(tree) => {
                 let root = tree.root;
-                let field = |k: &str| root.and_then(|r| tree.get(r, k)).and_then(|n| tree.as_str(n)).map(str::to_string);
+                let field = |k: &str| {
+                    root.and_then(|r| tree.get(r, k))
+                        .and_then(|n| tree.as_str(n))
+                        .map(str::to_string)
+                };
                 let (kind, api_version) = (field("kind"), field("apiVersion"));
                 parsed.push(Some(Parsed {
                     text: doc_text,
@@ -123,8 +144,11 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
             Err(e) => {
                 let (line, column) = shift(doc, e.line, e.column);
                 diagnostics.push(
-                    Diagnostic::error(doc_place(doc, i, None, Some((line, column))), format!("invalid YAML: {}", e.message))
-                        .with_hint("fix the template that rendered this document"),
+                    Diagnostic::error(
+                        doc_place(doc, i, None, Some((line, column))),
+                        format!("invalid YAML: {}", e.message),
+                    )
+                    .with_hint("fix the template that rendered this document"),
                 );
                 parsed.push(None);
             }
@@ -134,13 +158,21 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
         .filter(|i| parsed[*i].as_ref().is_some_and(is_config))
         .collect();
     let (persistence, origin) = match (&source, config_docs.as_slice()) {
-        (ConfigSource::Values { persistence, origin }, []) => (persistence.clone(), origin.clone()),
+        (
+            ConfigSource::Values {
+                persistence,
+                origin,
+            },
+            [],
+        ) => (persistence.clone(), origin.clone()),
         (ConfigSource::Values { .. }, [i, ..]) => {
-            return fail(Diagnostic::error(
-                doc_place(&docs[*i], *i, Some("Persistence".into()), None),
-                "config given twice: by --values and by this in-stream Persistence document",
-            )
-            .with_hint("use one: drop --values, or stop rendering the Persistence document"));
+            return fail(
+                Diagnostic::error(
+                    doc_place(&docs[*i], *i, Some("Persistence".into()), None),
+                    "config given twice: by --values and by this in-stream Persistence document",
+                )
+                .with_hint("use one: drop --values, or stop rendering the Persistence document"),
+            );
         }
         (ConfigSource::InStream, []) if has_errors(&diagnostics) => return Err(diagnostics),
         (ConfigSource::InStream, []) => {
@@ -152,28 +184,46 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
             let p = parsed[*i].as_ref().unwrap();
             let root = p.tree.root.unwrap();
             let value = p.tree.value(root, options.yaml).map_err(|e| {
-                vec![Diagnostic::error(doc_place(&docs[*i], *i, Some("Persistence".into()), Some(shift(&docs[*i], e.line, e.column))), e.message)]
+                vec![Diagnostic::error(
+                    doc_place(
+                        &docs[*i],
+                        *i,
+                        Some("Persistence".into()),
+                        Some(shift(&docs[*i], e.line, e.column)),
+                    ),
+                    e.message,
+                )]
             })?;
             let spec = value.get("spec").cloned().unwrap_or(Value::Null);
             (spec, format!("in-stream Persistence document {}", i + 1))
         }
         (ConfigSource::InStream, [_, j, ..]) => {
-            return fail(Diagnostic::error(
-                doc_place(&docs[*j], *j, Some("Persistence".into()), None),
-                "a second in-stream Persistence document",
-            )
-            .with_hint("render exactly one"));
+            return fail(
+                Diagnostic::error(
+                    doc_place(&docs[*j], *j, Some("Persistence".into()), None),
+                    "a second in-stream Persistence document",
+                )
+                .with_hint("render exactly one"),
+            );
         }
     };
     let (config, config_diagnostics) = config::build(&persistence, &origin);
     diagnostics.extend(config_diagnostics);
-    let Some(config) = config else { return Err(diagnostics) };
+    let Some(config) = config else {
+        return Err(diagnostics);
+    };
     if has_errors(&diagnostics) {
         return Err(diagnostics);
     }
 
-    let renderer = Renderer::new(options.templates.as_deref()).map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
-    let Ok(mut injector) = Injector::prepare(&config, &renderer, options.namespace.as_deref(), &mut diagnostics) else {
+    let renderer = Renderer::new(options.templates.as_deref())
+        .map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
+    let Ok(mut injector) = Injector::prepare(
+        &config,
+        &renderer,
+        options.namespace.as_deref(),
+        &mut diagnostics,
+    ) else {
         return Err(diagnostics);
     };
     injector.limits = options.yaml;
@@ -194,17 +244,28 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
         let p = match &parsed[i] {
             Some(p) => p,
             None if doc.class == Class::Object
-                && doc.kind.as_deref().is_some_and(|k| config.workload_kinds.iter().any(|w| w.kind == k)) =>
+                && doc
+                    .kind
+                    .as_deref()
+                    .is_some_and(|k| config.workload_kinds.iter().any(|w| w.kind == k)) =>
             {
                 let doc_text = &text[doc.parse_range()];
                 match yaml::parse(doc_text, options.yaml) {
                     Ok(tree) => {
-                        late = Parsed { text: doc_text, tree, kind: doc.kind.clone(), api_version: doc.api_version.clone() };
+                        late = Parsed {
+                            text: doc_text,
+                            tree,
+                            kind: doc.kind.clone(),
+                            api_version: doc.api_version.clone(),
+                        };
                         &late
                     }
                     Err(e) => {
                         let at = shift(doc, e.line, e.column);
-                        diagnostics.push(Diagnostic::error(doc_place(doc, i, None, Some(at)), format!("invalid YAML: {}", e.message)));
+                        diagnostics.push(Diagnostic::error(
+                            doc_place(doc, i, None, Some(at)),
+                            format!("invalid YAML: {}", e.message),
+                        ));
                         continue;
                     }
                 }
@@ -214,7 +275,16 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
                 continue;
             }
         };
-        match inject_document(doc, i, p, &injector, &config, options, &mut diagnostics, &mut plans) {
+        match inject_document(
+            doc,
+            i,
+            p,
+            &injector,
+            &config,
+            options,
+            &mut diagnostics,
+            &mut plans,
+        ) {
             Some(new_text) => {
                 let range = doc.parse_range();
                 output.extend_from_slice(&input[doc.range.start..range.start]);
@@ -242,7 +312,10 @@ pub fn post_render(input: &[u8], source: ConfigSource, options: &Options) -> Res
 }
 
 fn is_config(p: &Parsed) -> bool {
-    p.kind.as_deref() == Some(CONFIG_KIND) && p.api_version.as_deref().is_some_and(|a| a.starts_with(CONFIG_API_GROUP))
+    p.kind.as_deref() == Some(CONFIG_KIND)
+        && p.api_version
+            .as_deref()
+            .is_some_and(|a| a.starts_with(CONFIG_API_GROUP))
 }
 
 fn doc_is_config(doc: &Document) -> bool {
@@ -253,7 +326,9 @@ fn doc_is_config(doc: &Document) -> bool {
 fn might_hold_workloads(doc: &Document) -> bool {
     // Every kind might be a configured CRD; the caller filters by config later, so parse only the
     // built-in ones here and let configured kinds be parsed in pass 2.
-    doc.kind.as_deref().is_some_and(|k| stream::is_workload_kind(k) || is_list_kind(k))
+    doc.kind
+        .as_deref()
+        .is_some_and(|k| stream::is_workload_kind(k) || is_list_kind(k))
 }
 
 /// Edit one parsed document; `None` when it needs no change.
@@ -292,7 +367,12 @@ fn inject_document(
             .map(str::to_string)
     });
     let place = |line: Option<usize>| {
-        let mut pl = doc_place(doc, index, Some(object.clone()), line.map(|l| shift(doc, l, 1)));
+        let mut pl = doc_place(
+            doc,
+            index,
+            Some(object.clone()),
+            line.map(|l| shift(doc, l, 1)),
+        );
         pl.column = None;
         pl.source = source.clone();
         pl
@@ -302,11 +382,19 @@ fn inject_document(
     };
     // The document is read as Kubernetes would read it; refuse what it would read differently.
     if let Some((line, _, key)) = tree.find_duplicate_key() {
-        error(diagnostics, line, format!("duplicate key `{key}` (Kubernetes tooling disagrees on which one wins)"));
+        error(
+            diagnostics,
+            line,
+            format!("duplicate key `{key}` (Kubernetes tooling disagrees on which one wins)"),
+        );
         return None;
     }
     if let Some((line, _, tag)) = tree.find_custom_tag() {
-        error(diagnostics, line, format!("custom tag `{tag}` in a workload: its meaning is up to the reader"));
+        error(
+            diagnostics,
+            line,
+            format!("custom tag `{tag}` in a workload: its meaning is up to the reader"),
+        );
         return None;
     }
     let workloads = match injector.workloads(tree, kind) {
@@ -410,10 +498,19 @@ fn shift(doc: &Document, line: usize, column: usize) -> (usize, usize) {
     // Positions in the parsed text → positions in the stream.
     let first = doc.parse_line();
     let (l, c) = (first + line.max(1) - 1, column);
-    if line <= 1 && !doc.directives { doc.stream_position(line, column) } else { (l, c) }
+    if line <= 1 && !doc.directives {
+        doc.stream_position(line, column)
+    } else {
+        (l, c)
+    }
 }
 
-fn doc_place(doc: &Document, index: usize, object: Option<String>, at: Option<(usize, usize)>) -> Place {
+fn doc_place(
+    doc: &Document,
+    index: usize,
+    object: Option<String>,
+    at: Option<(usize, usize)>,
+) -> Place {
     Place {
         document: Some(index + 1),
         source: doc.source.clone(),

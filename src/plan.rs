@@ -91,9 +91,12 @@ pub struct PodSpec {
 fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "Pod" => &[],
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "Job" => {
-            &["spec", "template"]
-        }
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "Job" => &["spec", "template"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template"],
         "PodTemplate" => &["template"],
         _ => return None,
@@ -120,7 +123,11 @@ impl<'c> Injector<'c> {
                     failed = true;
                     diagnostics.push(Diagnostic::error(
                         Place {
-                            config_path: Some(format!("persistence.{}.{}", entry.role.key(), entry.name)),
+                            config_path: Some(format!(
+                                "persistence.{}.{}",
+                                entry.role.key(),
+                                entry.name
+                            )),
                             ..Place::default()
                         },
                         message,
@@ -140,7 +147,10 @@ impl<'c> Injector<'c> {
             many => match many.iter().find(|i| entries[**i].entry.default) {
                 Some(i) => Some(*i),
                 None => {
-                    let first = *many.iter().min_by_key(|i| &entries[**i].entry.name).unwrap();
+                    let first = *many
+                        .iter()
+                        .min_by_key(|i| &entries[**i].entry.name)
+                        .unwrap();
                     diagnostics.push(
                         Diagnostic::warning(
                             Place {
@@ -170,7 +180,9 @@ impl<'c> Injector<'c> {
 
     /// Find the workloads of a document. Errors name the problem and its line in the document.
     pub fn workloads(&self, tree: &Tree, kind: &str) -> Result<Vec<Workload>, (usize, String)> {
-        let Some(root) = tree.root else { return Ok(Vec::new()) };
+        let Some(root) = tree.root else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         self.collect_workloads(tree, root, kind, String::new(), &mut out)?;
         Ok(out)
@@ -186,19 +198,30 @@ impl<'c> Injector<'c> {
     ) -> Result<(), (usize, String)> {
         let line = tree.node(object).line;
         if is_list_kind(kind) {
-            let Some(items) = tree.get(object, "items") else { return Ok(()) };
+            let Some(items) = tree.get(object, "items") else {
+                return Ok(());
+            };
             if tree.is_null(items) {
                 return Ok(());
             }
             let Some(items) = tree.items(items) else {
-                return Err((tree.node(items).line, format!("{kind}: `items` is not a list")));
+                return Err((
+                    tree.node(items).line,
+                    format!("{kind}: `items` is not a list"),
+                ));
             };
             for (i, item) in items.iter().enumerate() {
                 let item_kind = match tree.get(*item, "kind").and_then(|k| tree.as_str(k)) {
                     Some(k) => k.to_string(),
                     None => continue,
                 };
-                self.collect_workloads(tree, *item, &item_kind, format!("{pointer}/items/{i}"), out)?;
+                self.collect_workloads(
+                    tree,
+                    *item,
+                    &item_kind,
+                    format!("{pointer}/items/{i}"),
+                    out,
+                )?;
             }
             return Ok(());
         }
@@ -206,7 +229,10 @@ impl<'c> Injector<'c> {
         let template_paths: Vec<Vec<String>> = match template_path(kind) {
             Some(p) => vec![p.iter().map(|s| s.to_string()).collect()],
             None => match self.config.workload_kinds.iter().find(|w| {
-                w.kind == kind && w.api_version.as_deref().is_none_or(|a| Some(a) == api_version)
+                w.kind == kind
+                    && w.api_version
+                        .as_deref()
+                        .is_none_or(|a| Some(a) == api_version)
             }) {
                 Some(w) => w
                     .pod_spec_paths
@@ -233,7 +259,15 @@ impl<'c> Injector<'c> {
             .map(str::to_string);
         let mut pod_specs = Vec::new();
         for path in &template_paths {
-            walk_templates(tree, object, &pointer, path, &mut Vec::new(), &mut pod_specs).map_err(|m| (line, m))?;
+            walk_templates(
+                tree,
+                object,
+                &pointer,
+                path,
+                &mut Vec::new(),
+                &mut pod_specs,
+            )
+            .map_err(|m| (line, m))?;
         }
         out.push(Workload {
             kind: kind.to_string(),
@@ -252,7 +286,10 @@ impl<'c> Injector<'c> {
         let mut holders = vec![workload.object];
         holders.extend(workload.pod_specs.iter().map(|p| p.template));
         for holder in holders {
-            let Some(annotations) = tree.get(holder, "metadata").and_then(|m| tree.get(m, "annotations")) else {
+            let Some(annotations) = tree
+                .get(holder, "metadata")
+                .and_then(|m| tree.get(m, "annotations"))
+            else {
                 continue;
             };
             for key in [ANNOTATION_DATA, ANNOTATION_OUTPUTS, ANNOTATION_INJECT] {
@@ -274,7 +311,11 @@ impl<'c> Injector<'c> {
             match v.trim() {
                 "false" => return Ok(Selection::Skip),
                 "true" => {}
-                other => return Err(format!("annotation `{ANNOTATION_INJECT}` is `{other}`; use \"true\" or \"false\"")),
+                other => {
+                    return Err(format!(
+                        "annotation `{ANNOTATION_INJECT}` is `{other}`; use \"true\" or \"false\""
+                    ));
+                }
             }
         }
         let names = |role: Role| -> Vec<&str> {
@@ -288,10 +329,19 @@ impl<'c> Injector<'c> {
             None => self.indices(Role::Data),
             Some("none") | Some("") => Vec::new(),
             Some(list) => {
-                let wanted: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+                let wanted: Vec<&str> = list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 for w in &wanted {
                     if !names(Role::Data).contains(w) {
-                        return Err(unknown_name(ANNOTATION_DATA, w, Role::Data, &names(Role::Data)));
+                        return Err(unknown_name(
+                            ANNOTATION_DATA,
+                            w,
+                            Role::Data,
+                            &names(Role::Data),
+                        ));
                     }
                 }
                 // Declaration order, as POLYAXON_RUN_DATA_PATHS promises.
@@ -304,16 +354,29 @@ impl<'c> Injector<'c> {
         let outputs = match found.get(ANNOTATION_OUTPUTS).map(|s| s.trim()) {
             None => self.default_outputs,
             Some("none") | Some("") => None,
-            Some(name) => match self.indices(Role::Outputs).into_iter().find(|i| self.entries[*i].entry.name == name) {
+            Some(name) => match self
+                .indices(Role::Outputs)
+                .into_iter()
+                .find(|i| self.entries[*i].entry.name == name)
+            {
                 Some(i) => Some(i),
-                None => return Err(unknown_name(ANNOTATION_OUTPUTS, name, Role::Outputs, &names(Role::Outputs))),
+                None => {
+                    return Err(unknown_name(
+                        ANNOTATION_OUTPUTS,
+                        name,
+                        Role::Outputs,
+                        &names(Role::Outputs),
+                    ));
+                }
             },
         };
         Ok(Selection::Entries { data, outputs })
     }
 
     fn indices(&self, role: Role) -> Vec<usize> {
-        (0..self.entries.len()).filter(|i| self.entries[*i].entry.role == role).collect()
+        (0..self.entries.len())
+            .filter(|i| self.entries[*i].entry.role == role)
+            .collect()
     }
 
     /// The plan for one workload, or `None` when it opts out.
@@ -322,7 +385,10 @@ impl<'c> Injector<'c> {
             Selection::Skip => return Ok(None),
             Selection::Entries { data, outputs } => (data, outputs),
         };
-        let namespace = workload.namespace.clone().unwrap_or_else(|| self.namespace.clone());
+        let namespace = workload
+            .namespace
+            .clone()
+            .unwrap_or_else(|| self.namespace.clone());
         let mut volumes = Vec::new();
         let mut mounts = Vec::new();
         let mut pod_annotations = Vec::new();
@@ -334,9 +400,12 @@ impl<'c> Injector<'c> {
         let outputs_path = match outputs {
             None => None,
             Some(i) => {
-                let context = json!({"namespace": namespace, "name": workload.name, "kind": workload.kind});
-                let below = render::render_inline(&self.config.outputs_path, &context)
-                    .map_err(|e| format!("outputs path template `{}`: {e}", self.config.outputs_path))?;
+                let context =
+                    json!({"namespace": namespace, "name": workload.name, "kind": workload.kind});
+                let below =
+                    render::render_inline(&self.config.outputs_path, &context).map_err(|e| {
+                        format!("outputs path template `{}`: {e}", self.config.outputs_path)
+                    })?;
                 let root = self.entries[i].entry.run_path().trim_end_matches('/');
                 Some(format!("{root}/{}", below.trim_start_matches('/')))
             }
@@ -351,17 +420,25 @@ impl<'c> Injector<'c> {
             }
             if let Source::Bucket { store, csi, .. } = &p.entry.source {
                 if *csi && *store == Store::Gcs {
-                    pod_annotations.push(("gke-gcsfuse/volumes".to_string(), Value::String("true".into())));
+                    pod_annotations.push((
+                        "gke-gcsfuse/volumes".to_string(),
+                        Value::String("true".into()),
+                    ));
                 }
             }
             if let Some(c) = &p.credentials {
-                let Source::Bucket { store, .. } = &p.entry.source else { unreachable!() };
+                let Source::Bucket { store, .. } = &p.entry.source else {
+                    unreachable!()
+                };
                 let path = if p.entry.role == Role::Outputs {
                     outputs_path.clone().unwrap_or_default()
                 } else {
                     p.entry.run_path().to_string()
                 };
-                access_keys.insert(path, json!({"store": store.as_str(), "secret_key": c.env_name}));
+                access_keys.insert(
+                    path,
+                    json!({"store": store.as_str(), "secret_key": c.env_name}),
+                );
                 if !credentials.iter().any(|x| x.env_name == c.env_name) {
                     volumes.push(c.volume.clone());
                     mounts.push(c.mount.clone());
@@ -372,12 +449,21 @@ impl<'c> Injector<'c> {
                 }
             }
             if p.entry.role == Role::Data {
-                data_paths.insert(p.entry.name.clone(), Value::String(p.entry.run_path().to_string()));
+                data_paths.insert(
+                    p.entry.name.clone(),
+                    Value::String(p.entry.run_path().to_string()),
+                );
             }
         }
         pod_annotations.dedup();
         let names = &self.config.env;
-        let flow = |m: serde_json::Map<String, Value>| if m.is_empty() { String::new() } else { crate::edit::emit_flow(&Value::Object(m)) };
+        let flow = |m: serde_json::Map<String, Value>| {
+            if m.is_empty() {
+                String::new()
+            } else {
+                crate::edit::emit_flow(&Value::Object(m))
+            }
+        };
         let context = json!({
             "names": {
                 "dataPaths": names.data_paths,
@@ -399,7 +485,10 @@ impl<'c> Injector<'c> {
             kind: workload.kind.clone(),
             namespace,
             name: workload.name.clone(),
-            data: data.iter().map(|i| self.entries[*i].entry.name.clone()).collect(),
+            data: data
+                .iter()
+                .map(|i| self.entries[*i].entry.name.clone())
+                .collect(),
             outputs: outputs.map(|i| self.entries[i].entry.name.clone()),
             outputs_path,
             volumes,
@@ -429,9 +518,13 @@ impl<'c> Injector<'c> {
                 ..Place::default()
             };
             let d = if skip {
-                Diagnostic::warning(place, format!("{message}; left as it is (onConflict: skip)"))
+                Diagnostic::warning(
+                    place,
+                    format!("{message}; left as it is (onConflict: skip)"),
+                )
             } else {
-                Diagnostic::error(place, message).with_hint("remove it from the chart, or set `onConflict: skip` to keep it")
+                Diagnostic::error(place, message)
+                    .with_hint("remove it from the chart, or set `onConflict: skip` to keep it")
             };
             conflicts.push((d, line));
         };
@@ -465,18 +558,29 @@ impl<'c> Injector<'c> {
         }
 
         for list in ["initContainers", "containers"] {
-            let Some(containers) = tree.get(pod.spec, list) else { continue };
+            let Some(containers) = tree.get(pod.spec, list) else {
+                continue;
+            };
             if tree.is_null(containers) {
                 continue;
             }
             let Some(items) = tree.items(containers) else {
-                return Err((line_of(containers), format!("`{}.{list}` is not a list", pod.field)));
+                return Err((
+                    line_of(containers),
+                    format!("`{}.{list}` is not a list", pod.field),
+                ));
             };
             for (i, c) in items.iter().enumerate() {
                 if tree.entries(*c).is_none() {
-                    return Err((line_of(*c), format!("`{}.{list}[{i}]` is not a mapping", pod.field)));
+                    return Err((
+                        line_of(*c),
+                        format!("`{}.{list}[{i}]` is not a mapping", pod.field),
+                    ));
                 }
-                let cname = tree.get(*c, "name").and_then(|n| tree.as_str(n)).unwrap_or("");
+                let cname = tree
+                    .get(*c, "name")
+                    .and_then(|n| tree.as_str(n))
+                    .unwrap_or("");
                 if let Some(only) = &self.config.containers {
                     if !only.iter().any(|n| n == cname) {
                         continue;
@@ -484,7 +588,10 @@ impl<'c> Injector<'c> {
                 }
                 let field = format!("{}.{list}[{i}]", pod.field);
                 let cptr = format!("{}/{list}/{i}", pod.spec_pointer);
-                for (key, id_key, planned) in [("volumeMounts", "mountPath", &plan.mounts), ("env", "name", &plan.env)] {
+                for (key, id_key, planned) in [
+                    ("volumeMounts", "mountPath", &plan.mounts),
+                    ("env", "name", &plan.env),
+                ] {
                     let existing = self.existing(tree, *c, key, id_key, &field)?;
                     let mut new = Vec::new();
                     for item in planned {
@@ -496,7 +603,11 @@ impl<'c> Injector<'c> {
                                 format!("{field}.{key}"),
                                 format!(
                                     "container `{cname}` already has {} `{id}` with a different definition: {} (stowage would add {})",
-                                    if key == "env" { "env var" } else { "a mount at" },
+                                    if key == "env" {
+                                        "env var"
+                                    } else {
+                                        "a mount at"
+                                    },
                                     crate::edit::emit_flow(old),
                                     crate::edit::emit_flow(item)
                                 ),
@@ -517,12 +628,17 @@ impl<'c> Injector<'c> {
         }
 
         if !plan.pod_annotations.is_empty() {
-            let existing = tree.get(pod.template, "metadata").and_then(|m| tree.get(m, "annotations"));
+            let existing = tree
+                .get(pod.template, "metadata")
+                .and_then(|m| tree.get(m, "annotations"));
             let new: Vec<(String, Value)> = plan
                 .pod_annotations
                 .iter()
                 .filter(|(k, v)| {
-                    existing.and_then(|a| tree.get(a, k)).and_then(|n| tree.as_str(n)) != v.as_str()
+                    existing
+                        .and_then(|a| tree.get(a, k))
+                        .and_then(|n| tree.as_str(n))
+                        != v.as_str()
                 })
                 .cloned()
                 .collect();
@@ -547,19 +663,28 @@ impl<'c> Injector<'c> {
         id_key: &str,
         field: &str,
     ) -> Result<Vec<(String, Value, usize)>, (usize, String)> {
-        let Some(list) = tree.get(holder, key) else { return Ok(Vec::new()) };
+        let Some(list) = tree.get(holder, key) else {
+            return Ok(Vec::new());
+        };
         if tree.is_null(list) {
             return Ok(Vec::new());
         }
         let Some(items) = tree.items(list) else {
-            return Err((tree.node(list).line, format!("`{field}.{key}` is not a list")));
+            return Err((
+                tree.node(list).line,
+                format!("`{field}.{key}` is not a list"),
+            ));
         };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let value = tree
                 .value(*item, self.limits)
                 .map_err(|e| (e.line, format!("`{field}.{key}`: {}", e.message)))?;
-            let id = value.get(id_key).and_then(Value::as_str).unwrap_or("").to_string();
+            let id = value
+                .get(id_key)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             out.push((id, value, tree.node(*item).line));
         }
         Ok(out)
@@ -568,14 +693,21 @@ impl<'c> Injector<'c> {
 
 enum Selection {
     Skip,
-    Entries { data: Vec<usize>, outputs: Option<usize> },
+    Entries {
+        data: Vec<usize>,
+        outputs: Option<usize>,
+    },
 }
 
 fn unknown_name(annotation: &str, name: &str, role: Role, known: &[&str]) -> String {
     let mut m = format!(
         "annotation `{annotation}` names `{name}`, which is not a {} entry of the config (known: {})",
         role.key(),
-        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
     );
     if let Some(s) = did_you_mean(name, known.iter().copied()) {
         m.push_str(&format!("; did you mean `{s}`?"));
@@ -598,7 +730,13 @@ fn walk_templates(
         }
         let spec = match tree.get(node, "spec") {
             Some(s) if tree.entries(s).is_some() => s,
-            Some(s) => return Err(format!("`{}` is not a mapping (line {})", join_field(field, "spec"), tree.node(s).line)),
+            Some(s) => {
+                return Err(format!(
+                    "`{}` is not a mapping (line {})",
+                    join_field(field, "spec"),
+                    tree.node(s).line
+                ));
+            }
             None => return Err(format!("`{}` is missing", join_field(field, "spec"))),
         };
         out.push(PodSpec {
@@ -624,7 +762,9 @@ fn walk_templates(
     };
     let pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
     if every {
-        let Some(items) = tree.items(child) else { return Ok(()) };
+        let Some(items) = tree.items(child) else {
+            return Ok(());
+        };
         for (i, item) in items.iter().enumerate() {
             field.push(format!("{key}[{i}]"));
             walk_templates(tree, *item, &format!("{pointer}/{i}"), rest, field, out)?;
@@ -646,7 +786,11 @@ fn join_field(field: &[String], last: &str) -> String {
     }
 }
 
-fn prepare_entry<'c>(entry: &'c Entry, renderer: &Renderer, credentials_prefix: &str) -> Result<Prepared<'c>, String> {
+fn prepare_entry<'c>(
+    entry: &'c Entry,
+    renderer: &Renderer,
+    credentials_prefix: &str,
+) -> Result<Prepared<'c>, String> {
     let mut context = json!({
         "name": entry.name,
         "mountPath": entry.mount_path,
@@ -678,7 +822,10 @@ fn prepare_entry<'c>(entry: &'c Entry, renderer: &Renderer, credentials_prefix: 
                 let host = rest.split('/').next().unwrap_or("");
                 c.insert("csi".into(), json!(store.as_str()));
                 c.insert("bucketName".into(), json!(host));
-                c.insert("containerName".into(), json!(host.split('@').next().unwrap_or("")));
+                c.insert(
+                    "containerName".into(),
+                    json!(host.split('@').next().unwrap_or("")),
+                );
                 c.insert("secret".into(), json!(secret));
                 c.insert("mountOptions".into(), json!(mount_options));
                 if *store == Store::S3 {

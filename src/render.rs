@@ -15,9 +15,18 @@ use crate::yaml::{self, Limits};
 
 /// The templates, by file name, with their built-in text.
 pub const TEMPLATES: [(&str, &str); 4] = [
-    ("volume.yaml.hbs", include_str!("../templates/volume.yaml.hbs")),
-    ("mount.yaml.hbs", include_str!("../templates/mount.yaml.hbs")),
-    ("credentials.yaml.hbs", include_str!("../templates/credentials.yaml.hbs")),
+    (
+        "volume.yaml.hbs",
+        include_str!("../templates/volume.yaml.hbs"),
+    ),
+    (
+        "mount.yaml.hbs",
+        include_str!("../templates/mount.yaml.hbs"),
+    ),
+    (
+        "credentials.yaml.hbs",
+        include_str!("../templates/credentials.yaml.hbs"),
+    ),
     ("env.yaml.hbs", include_str!("../templates/env.yaml.hbs")),
 ];
 
@@ -77,7 +86,13 @@ impl Renderer {
             .map_err(|e| format!("{} rendered invalid YAML: {e}\n{text}", self.origin(name)))
     }
 
-    fn checked(&self, name: &str, what: &str, value: Value, problems: Vec<String>) -> Result<Value, String> {
+    fn checked(
+        &self,
+        name: &str,
+        what: &str,
+        value: Value,
+        problems: Vec<String>,
+    ) -> Result<Value, String> {
         if problems.is_empty() {
             Ok(value)
         } else {
@@ -106,9 +121,14 @@ impl Renderer {
     pub fn credentials(&self, context: &Value) -> Result<(Value, Value), String> {
         let name = "credentials.yaml.hbs";
         let mut v = self.render(name, context)?;
-        let (Some(volume), Some(mount)) = (v.get_mut("volume").map(Value::take), v.get_mut("mount").map(Value::take))
-        else {
-            return Err(format!("{} must render a mapping with `volume` and `mount`", self.origin(name)));
+        let (Some(volume), Some(mount)) = (
+            v.get_mut("volume").map(Value::take),
+            v.get_mut("mount").map(Value::take),
+        ) else {
+            return Err(format!(
+                "{} must render a mapping with `volume` and `mount`",
+                self.origin(name)
+            ));
         };
         let problems = k8s::validate_volume(&volume);
         let volume = self.checked(name, "volume", volume, problems)?;
@@ -145,7 +165,8 @@ pub fn render_inline(template: &str, context: &Value) -> Result<String, String> 
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
-    hb.render_template(template, context).map_err(|e| e.to_string())
+    hb.render_template(template, context)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -157,11 +178,13 @@ mod tests {
     fn renders_a_host_path_volume_and_mount() {
         let r = Renderer::new(None).unwrap();
         assert_eq!(
-            r.volume(&json!({"name": "data1", "hostPath": "/data", "readOnly": true, "csi": ""})).unwrap(),
+            r.volume(&json!({"name": "data1", "hostPath": "/data", "readOnly": true, "csi": ""}))
+                .unwrap(),
             json!({"name": "data1", "hostPath": {"path": "/data"}})
         );
         assert_eq!(
-            r.mount(&json!({"name": "data1", "mountPath": "/data/1", "readOnly": true})).unwrap(),
+            r.mount(&json!({"name": "data1", "mountPath": "/data/1", "readOnly": true}))
+                .unwrap(),
             json!({"name": "data1", "mountPath": "/data/1", "readOnly": true})
         );
     }
@@ -173,23 +196,42 @@ mod tests {
             .env(&json!({"names": {"dataPaths": "D", "outputsPath": "O"}, "dataPaths": "{\"yes\": \"on\"}",
                          "outputsPath": "yes", "credentials": [], "storesAccessKeys": "", "googleCredentials": ""}))
             .unwrap();
-        assert_eq!(env, vec![json!({"name": "D", "value": "{\"yes\": \"on\"}"}), json!({"name": "O", "value": "yes"})]);
+        assert_eq!(
+            env,
+            vec![
+                json!({"name": "D", "value": "{\"yes\": \"on\"}"}),
+                json!({"name": "O", "value": "yes"})
+            ]
+        );
     }
 
     #[test]
     fn rejects_a_template_that_renders_an_invalid_block() {
         let dir = std::env::temp_dir().join(format!("stowage-render-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("mount.yaml.hbs"), "name: {{json name}}\nmountPath: \"a:b\"\n").unwrap();
+        std::fs::write(
+            dir.join("mount.yaml.hbs"),
+            "name: {{json name}}\nmountPath: \"a:b\"\n",
+        )
+        .unwrap();
         let r = Renderer::new(Some(&dir)).unwrap();
-        let e = r.mount(&json!({"name": "data1", "mountPath": "/x"})).unwrap_err();
-        assert!(e.contains("mount.yaml.hbs") && e.contains("invalid volumeMount"), "{e}");
+        let e = r
+            .mount(&json!({"name": "data1", "mountPath": "/x"}))
+            .unwrap_err();
+        assert!(
+            e.contains("mount.yaml.hbs") && e.contains("invalid volumeMount"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn strict_mode_names_missing_variables() {
-        let e = render_inline("{{namespace}}/{{nme}}", &json!({"namespace": "a", "name": "b"})).unwrap_err();
+        let e = render_inline(
+            "{{namespace}}/{{nme}}",
+            &json!({"namespace": "a", "name": "b"}),
+        )
+        .unwrap_err();
         assert!(e.contains("nme"), "{e}");
     }
 }

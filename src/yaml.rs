@@ -88,7 +88,11 @@ pub struct YamlError {
 
 impl std::fmt::Display for YamlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -130,7 +134,11 @@ pub fn parse(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
             Event::DocumentStart(..) => {
                 documents += 1;
                 if documents > 1 {
-                    return Err(err(line, col, "a second YAML document where one was expected"));
+                    return Err(err(
+                        line,
+                        col,
+                        "a second YAML document where one was expected",
+                    ));
                 }
                 continue;
             }
@@ -140,7 +148,15 @@ pub fn parse(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
             },
             Event::Scalar(text, style, anchor, tag) => {
                 let implicit_null = style == ScalarStyle::Plain && start == end;
-                (anchor, tag, Kind::Scalar { text, style, implicit_null })
+                (
+                    anchor,
+                    tag,
+                    Kind::Scalar {
+                        text,
+                        style,
+                        implicit_null,
+                    },
+                )
             }
             Event::SequenceStart(style, anchor, tag) => (
                 anchor,
@@ -160,8 +176,15 @@ pub fn parse(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
             ),
             Event::SequenceEnd | Event::MappingEnd => {
                 let (id, _) = stack.pop().expect("parser balances collections");
-                let flow = matches!(tree.node(id).kind, Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. });
-                let node_end = if flow { end } else { tree.content_end_of_children(id) };
+                let flow = matches!(
+                    tree.node(id).kind,
+                    Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. }
+                );
+                let node_end = if flow {
+                    end
+                } else {
+                    tree.content_end_of_children(id)
+                };
                 tree.nodes[id.0 as usize].end = node_end;
                 continue;
             }
@@ -321,9 +344,11 @@ impl<'a> Tree<'a> {
 
     /// The first custom tag in the document, as (line, column, tag).
     pub fn find_custom_tag(&self) -> Option<(usize, usize, String)> {
-        self.nodes
-            .iter()
-            .find_map(|n| n.custom_tag.as_ref().map(|t| (n.line, n.col + 1, t.clone())))
+        self.nodes.iter().find_map(|n| {
+            n.custom_tag
+                .as_ref()
+                .map(|t| (n.line, n.col + 1, t.clone()))
+        })
     }
 
     pub fn has_aliases(&self) -> bool {
@@ -336,16 +361,30 @@ impl<'a> Tree<'a> {
         self.value_inner(id, &mut budget, 0, limits.max_depth)
     }
 
-    fn value_inner(&self, id: NodeId, budget: &mut usize, depth: usize, max_depth: usize) -> Result<Value, YamlError> {
+    fn value_inner(
+        &self,
+        id: NodeId,
+        budget: &mut usize,
+        depth: usize,
+        max_depth: usize,
+    ) -> Result<Value, YamlError> {
         let node = self.node(id);
         if depth > max_depth {
-            return Err(err(node.line, node.col, format!("nesting deeper than {max_depth} levels")));
+            return Err(err(
+                node.line,
+                node.col,
+                format!("nesting deeper than {max_depth} levels"),
+            ));
         }
         match &node.kind {
             Kind::Alias(target) => {
                 let n = self.node(*target);
                 if *budget == 0 {
-                    return Err(err(node.line, node.col, "aliases expand to too many nodes (alias bomb?)"));
+                    return Err(err(
+                        node.line,
+                        node.col,
+                        "aliases expand to too many nodes (alias bomb?)",
+                    ));
                 }
                 *budget -= 1;
                 // Count every node an alias copies, so fan-out is bounded however deep it is.
@@ -377,12 +416,22 @@ impl<'a> Tree<'a> {
                                     match item {
                                         Value::Object(m) => merged.push(m),
                                         _ => {
-                                            return Err(err(key_node.line, key_node.col, "merge key `<<` needs mappings"));
+                                            return Err(err(
+                                                key_node.line,
+                                                key_node.col,
+                                                "merge key `<<` needs mappings",
+                                            ));
                                         }
                                     }
                                 }
                             }
-                            _ => return Err(err(key_node.line, key_node.col, "merge key `<<` needs a mapping")),
+                            _ => {
+                                return Err(err(
+                                    key_node.line,
+                                    key_node.col,
+                                    "merge key `<<` needs a mapping",
+                                ));
+                            }
                         }
                         continue;
                     }
@@ -408,7 +457,11 @@ impl<'a> Tree<'a> {
 
 fn charge(budget: &mut usize, node: &Node) -> Result<(), YamlError> {
     if *budget == 0 {
-        return Err(err(node.line, node.col, "document expands to too many nodes (alias bomb?)"));
+        return Err(err(
+            node.line,
+            node.col,
+            "document expands to too many nodes (alias bomb?)",
+        ));
     }
     *budget -= 1;
     Ok(())
@@ -438,7 +491,9 @@ fn scalar_value(text: &str, node: &Node) -> Value {
 pub fn resolve_plain(text: &str) -> Value {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => return Value::Bool(true),
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
+            return Value::Bool(true);
+        }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
             return Value::Bool(false);
         }
@@ -480,11 +535,20 @@ fn parse_go_int(s: &str) -> Option<Number> {
     if digits.is_empty() {
         return None;
     }
-    let (radix, body) = if let Some(r) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let (radix, body) = if let Some(r) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         (16, r)
-    } else if let Some(r) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
+    } else if let Some(r) = digits
+        .strip_prefix("0b")
+        .or_else(|| digits.strip_prefix("0B"))
+    {
         (2, r)
-    } else if let Some(r) = digits.strip_prefix("0o").or_else(|| digits.strip_prefix("0O")) {
+    } else if let Some(r) = digits
+        .strip_prefix("0o")
+        .or_else(|| digits.strip_prefix("0O"))
+    {
         (8, r)
     } else if digits.len() > 1 && digits.starts_with('0') {
         (8, &digits[1..])
@@ -575,7 +639,9 @@ mod tests {
     #[test]
     fn types_scalars_like_kubernetes() {
         assert_eq!(
-            v("a: yes\nb: 'yes'\nc: 0644\nd: \"0644\"\ne: 1_000\nf: 08\ng: ~\nh:\ni: 0x1F\nj: 1e3\nk: 00000000075e1546123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890\nl: on\nm: -12\nd8: 2001-12-14\n"),
+            v(
+                "a: yes\nb: 'yes'\nc: 0644\nd: \"0644\"\ne: 1_000\nf: 08\ng: ~\nh:\ni: 0x1F\nj: 1e3\nk: 00000000075e1546123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890\nl: on\nm: -12\nd8: 2001-12-14\n"
+            ),
             json!({"a": true, "b": "yes", "c": 420, "d": "0644", "e": 1000, "f": 8.0, "g": null, "h": null,
                    "i": 31, "j": 1000.0,
                    "k": "00000000075e1546123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890",
@@ -592,13 +658,19 @@ mod tests {
         let items = tree.items(b).unwrap();
         let flow = tree.node(items[1]);
         assert_eq!(&text[flow.start..flow.end], "{c: d}");
-        assert_eq!(&text[tree.node(b).start..tree.node(b).end], "- x\n  - {c: d}");
+        assert_eq!(
+            &text[tree.node(b).start..tree.node(b).end],
+            "- x\n  - {c: d}"
+        );
         assert_eq!(tree.node(root).end, flow.end);
     }
 
     #[test]
     fn applies_merge_keys_and_bounds_aliases() {
-        assert_eq!(v("a: &a {p: 1, q: 2}\nb:\n  <<: *a\n  q: 3\n")["b"], json!({"q": 3, "p": 1}));
+        assert_eq!(
+            v("a: &a {p: 1, q: 2}\nb:\n  <<: *a\n  q: 3\n")["b"],
+            json!({"q": 3, "p": 1})
+        );
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
         let e = parse_value(bomb, Limits::default()).unwrap_err();
         assert!(e.message.contains("too many nodes"), "{e}");
@@ -614,7 +686,9 @@ mod tests {
     fn bounds_depth() {
         let deep = "[".repeat(10_000);
         assert!(parse(&deep, Limits::default()).is_err());
-        let block: String = (0..1000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let block: String = (0..1000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
         assert!(parse(&block, Limits::default()).is_err());
     }
 }

@@ -6,7 +6,10 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const VALUES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/adversarial/values.yaml");
+const VALUES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/testdata/adversarial/values.yaml"
+);
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  value: \"yes\"\n  mode: 0644\n";
 
@@ -59,7 +62,11 @@ fn run_with(extra: &[&str], input: &[u8]) -> Run {
     let stdout = out_reader.join().unwrap();
     let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
     assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    Run { stdout, stderr, code: status.code().unwrap_or(-1) }
+    Run {
+        stdout,
+        stderr,
+        code: status.code().unwrap_or(-1),
+    }
 }
 
 fn run(input: &[u8]) -> Run {
@@ -70,12 +77,20 @@ fn run(input: &[u8]) -> Run {
 #[track_caller]
 fn fails(r: &Run, phrases: &[&str]) {
     assert_eq!(r.code, 1, "expected exit 1; stderr: {}", r.stderr);
-    assert!(r.stdout.is_empty(), "stdout must be empty on error, got {} bytes", r.stdout.len());
+    assert!(
+        r.stdout.is_empty(),
+        "stdout must be empty on error, got {} bytes",
+        r.stdout.len()
+    );
     let line = r
         .stderr
         .lines()
         .find(|l| l.starts_with("error:") && phrases.iter().all(|p| l.contains(p)));
-    assert!(line.is_some(), "no error line with {phrases:?} in:\n{}", r.stderr);
+    assert!(
+        line.is_some(),
+        "no error line with {phrases:?} in:\n{}",
+        r.stderr
+    );
 }
 
 /// Exit 0; returns stdout as text.
@@ -100,13 +115,35 @@ fn judge(text: &str) -> Vec<serde_json::Value> {
 #[track_caller]
 fn injected_pod(v: &serde_json::Value) {
     let spec = &v["spec"];
-    let names: Vec<&str> = spec["volumes"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"data1") && names.contains(&"outputs1"), "{v}");
+    let names: Vec<&str> = spec["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"data1") && names.contains(&"outputs1"),
+        "{v}"
+    );
     for c in spec["containers"].as_array().unwrap() {
-        let mounts: Vec<&str> =
-            c["volumeMounts"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
-        assert!(mounts.contains(&"data1") && mounts.contains(&"outputs1"), "{v}");
-        assert!(c["env"].as_array().unwrap().iter().any(|e| e["name"] == "POLYAXON_RUN_OUTPUTS_PATH"), "{v}");
+        let mounts: Vec<&str> = c["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            mounts.contains(&"data1") && mounts.contains(&"outputs1"),
+            "{v}"
+        );
+        assert!(
+            c["env"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["name"] == "POLYAXON_RUN_OUTPUTS_PATH"),
+            "{v}"
+        );
     }
 }
 
@@ -136,7 +173,9 @@ fn alias_bomb_in_metadata_is_not_expanded() {
 #[test]
 fn alias_bomb_in_pod_spec_is_refused() {
     // A merge key forces a re-emit, which must not expand 9^9 nodes.
-    let mut input = String::from("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n");
+    let mut input = String::from(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n",
+    );
     input.push_str(&laughs("    args: "));
     input.push_str("  <<: {hostname: h}\n");
     let r = run(input.as_bytes());
@@ -146,7 +185,10 @@ fn alias_bomb_in_pod_spec_is_refused() {
 #[test]
 fn deep_flow_nesting_is_refused() {
     let input = POD.replace("image: x", &format!("image: {}", "[".repeat(100_000)));
-    fails(&run(input.as_bytes()), &["document 1", "line 8", "recursion limit"]);
+    fails(
+        &run(input.as_bytes()),
+        &["document 1", "line 8", "recursion limit"],
+    );
 }
 
 #[test]
@@ -175,7 +217,11 @@ fn fifty_megabyte_scalar() {
     let r = run(input.as_bytes());
     let out = succeeds(&r);
     let cm_end = input.find("---\n").unwrap() + 4;
-    assert_eq!(&out[..cm_end], &input[..cm_end], "the ConfigMap is byte-identical");
+    assert_eq!(
+        &out[..cm_end],
+        &input[..cm_end],
+        "the ConfigMap is byte-identical"
+    );
     assert!(only_inserts(input.as_bytes(), out.as_bytes()));
 }
 
@@ -190,7 +236,10 @@ fn input_over_max_input_bytes() {
 fn document_flood() {
     let mut input = "---\n".repeat(200_000);
     input.push_str(POD);
-    fails(&run(input.as_bytes()), &["200000 documents", "over the limit", "--max-documents"]);
+    fails(
+        &run(input.as_bytes()),
+        &["200000 documents", "over the limit", "--max-documents"],
+    );
     let r = run_with(&["--max-documents", "300000"], input.as_bytes());
     let out = succeeds(&r);
     assert!(only_inserts(input.as_bytes(), out.as_bytes()));
@@ -199,13 +248,24 @@ fn document_flood() {
 #[test]
 fn duplicate_keys_in_workload() {
     let input = format!("{POD}  containers:\n  - name: b\n    image: y\n");
-    fails(&run(input.as_bytes()), &["document 1", "line 9", "Pod/p", "duplicate key `containers`"]);
+    fails(
+        &run(input.as_bytes()),
+        &[
+            "document 1",
+            "line 9",
+            "Pod/p",
+            "duplicate key `containers`",
+        ],
+    );
 }
 
 #[test]
 fn custom_tag_in_workload() {
     let input = POD.replace("image: x", "image: !Ref x");
-    fails(&run(input.as_bytes()), &["document 1", "line 8", "custom tag `!Ref`"]);
+    fails(
+        &run(input.as_bytes()),
+        &["document 1", "line 8", "custom tag `!Ref`"],
+    );
 }
 
 #[test]
@@ -215,12 +275,23 @@ fn merge_key_at_pod_spec_is_reemitted() {
     );
     let r = run(input.as_bytes());
     let out = succeeds(&r);
-    assert!(r.stderr.contains("note:") && r.stderr.contains("re-emitted"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("note:") && r.stderr.contains("re-emitted"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("document 2"), "{}", r.stderr);
-    assert!(out.starts_with(&format!("{CM}---\n")), "the ConfigMap is byte-identical:\n{out}");
+    assert!(
+        out.starts_with(&format!("{CM}---\n")),
+        "the ConfigMap is byte-identical:\n{out}"
+    );
     let docs = judge(&out);
     assert_eq!(docs.len(), 2);
-    assert_eq!(docs[1]["spec"]["restartPolicy"], "Never", "merged keys kept: {}", docs[1]);
+    assert_eq!(
+        docs[1]["spec"]["restartPolicy"], "Never",
+        "merged keys kept: {}",
+        docs[1]
+    );
     assert_eq!(docs[1]["spec"]["hostname"], "h");
     injected_pod(&docs[1]);
 }
@@ -240,7 +311,10 @@ fn crlf_line_endings() {
     assert!(only_inserts(input.as_bytes(), out.as_bytes()));
     let cm = CM.replace('\n', "\r\n");
     assert!(out.starts_with(&cm));
-    assert!(!out.replace("\r\n", "").contains('\n'), "inserted lines use CRLF too");
+    assert!(
+        !out.replace("\r\n", "").contains('\n'),
+        "inserted lines use CRLF too"
+    );
     injected_pod(&judge(&out)[1]);
 }
 
@@ -267,7 +341,9 @@ fn nul_byte() {
 
 #[test]
 fn truncated_document() {
-    let input = format!("{CM}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: {{x: [1,");
+    let input = format!(
+        "{CM}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: {{x: [1,"
+    );
     fails(&run(input.as_bytes()), &["document 2", "invalid YAML"]);
 }
 
@@ -278,7 +354,10 @@ fn empty_input() {
 
 #[test]
 fn comment_only_input() {
-    fails(&run(b"# just a comment\n---\n# another\n"), &["no Kubernetes objects"]);
+    fails(
+        &run(b"# just a comment\n---\n# another\n"),
+        &["no Kubernetes objects"],
+    );
 }
 
 #[test]
@@ -327,37 +406,74 @@ const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: 
 
 #[test]
 fn workload_without_spec() {
-    fails(&run(DEPLOY.as_bytes()), &["document 1", "Deployment/d", "`spec` is missing"]);
+    fails(
+        &run(DEPLOY.as_bytes()),
+        &["document 1", "Deployment/d", "`spec` is missing"],
+    );
 }
 
 #[test]
 fn workload_spec_is_a_string() {
     let input = format!("{DEPLOY}spec: hello\n");
-    fails(&run(input.as_bytes()), &["document 1", "Deployment/d", "`spec` is not a mapping"]);
+    fails(
+        &run(input.as_bytes()),
+        &["document 1", "Deployment/d", "`spec` is not a mapping"],
+    );
 }
 
 #[test]
 fn pod_spec_is_a_list() {
     let input = format!("{DEPLOY}spec:\n  template:\n    spec:\n    - a\n");
-    fails(&run(input.as_bytes()), &["document 1", "Deployment/d", "`spec.template.spec` is not a mapping", "line 8"]);
+    fails(
+        &run(input.as_bytes()),
+        &[
+            "document 1",
+            "Deployment/d",
+            "`spec.template.spec` is not a mapping",
+            "line 8",
+        ],
+    );
 }
 
 #[test]
 fn containers_not_a_list() {
     let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: {name: a}\n";
-    fails(&run(input.as_bytes()), &["document 1", "line 6", "Pod/p", "`spec.containers` is not a list"]);
+    fails(
+        &run(input.as_bytes()),
+        &[
+            "document 1",
+            "line 6",
+            "Pod/p",
+            "`spec.containers` is not a list",
+        ],
+    );
 }
 
 #[test]
 fn container_is_a_string() {
     let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - a\n";
-    fails(&run(input.as_bytes()), &["document 1", "line 7", "`spec.containers[0]` is not a mapping"]);
+    fails(
+        &run(input.as_bytes()),
+        &[
+            "document 1",
+            "line 7",
+            "`spec.containers[0]` is not a mapping",
+        ],
+    );
 }
 
 #[test]
 fn unquoted_boolean_annotation() {
     let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    stowage.dev/inject: false\nspec:\n  containers:\n  - name: a\n    image: x\n";
-    fails(&run(input.as_bytes()), &["document 1", "Pod/p", "`stowage.dev/inject`", "must be a string"]);
+    fails(
+        &run(input.as_bytes()),
+        &[
+            "document 1",
+            "Pod/p",
+            "`stowage.dev/inject`",
+            "must be a string",
+        ],
+    );
 }
 
 #[test]
@@ -379,7 +495,10 @@ fn yaml_1_1_hazards_survive_byte_for_byte() {
 /// Process level: on error, stdout (a pipe) receives zero bytes and the exit code is 1.
 #[test]
 fn error_writes_nothing_to_stdout_pipe() {
-    let input = format!("{CM}---\n{POD}---\n{}", POD.replace("image: x", "image: !Ref x"));
+    let input = format!(
+        "{CM}---\n{POD}---\n{}",
+        POD.replace("image: x", "image: !Ref x")
+    );
     let r = run(input.as_bytes());
     assert_eq!(r.code, 1);
     assert_eq!(r.stdout.len(), 0, "bytes written to stdout on error");

@@ -29,7 +29,11 @@ fn stowage(args: &[String], stdin: &[u8]) -> (Vec<u8>, String, i32) {
     });
     let out = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    (out.stdout, String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code().unwrap_or(-1))
+    (
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 fn case_args(dir: &Path) -> Vec<String> {
@@ -39,9 +43,12 @@ fn case_args(dir: &Path) -> Vec<String> {
         args.push(dir.join("values.yaml").display().to_string());
     }
     if let Ok(extra) = std::fs::read_to_string(dir.join("args")) {
-        args.extend(extra.lines().filter(|l| !l.trim().is_empty()).map(|l| {
-            l.trim().replace("$CASE", &dir.display().to_string())
-        }));
+        args.extend(
+            extra
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| l.trim().replace("$CASE", &dir.display().to_string())),
+        );
     }
     args
 }
@@ -82,7 +89,11 @@ fn golden_cases() {
         .filter(|p| p.join("input.yaml").exists())
         .collect();
     dirs.sort();
-    assert!(dirs.len() >= 10, "expected the golden cases, found {}", dirs.len());
+    assert!(
+        dirs.len() >= 10,
+        "expected the golden cases, found {}",
+        dirs.len()
+    );
     let mut failures = Vec::new();
     for dir in &dirs {
         let input = std::fs::read(dir.join("input.yaml")).unwrap();
@@ -92,31 +103,57 @@ fn golden_cases() {
         let stderr = stderr.replace(&format!("{}/", dir.display()), "");
         check_file(&dir.join("expected.out"), &stdout, &mut failures);
         check_file(&dir.join("expected.err"), stderr.as_bytes(), &mut failures);
-        check_file(&dir.join("expected.code"), format!("{code}\n").as_bytes(), &mut failures);
+        check_file(
+            &dir.join("expected.code"),
+            format!("{code}\n").as_bytes(),
+            &mut failures,
+        );
         if code != 0 {
             if !stdout.is_empty() {
-                failures.push(format!("{}: exit {code} but stdout is not empty", dir.display()));
+                failures.push(format!(
+                    "{}: exit {code} but stdout is not empty",
+                    dir.display()
+                ));
             }
             continue;
         }
-        let (input_s, output_s) = (String::from_utf8_lossy(&input), String::from_utf8_lossy(&stdout));
+        let (input_s, output_s) = (
+            String::from_utf8_lossy(&input),
+            String::from_utf8_lossy(&stdout),
+        );
         let in_stream_config = !dir.join("values.yaml").exists();
-        if !in_stream_config && !stderr.contains("re-emitted") && !only_inserts(&input_s, &output_s) {
-            failures.push(format!("{}: the output does not only insert into the input", dir.display()));
+        if !in_stream_config && !stderr.contains("re-emitted") && !only_inserts(&input_s, &output_s)
+        {
+            failures.push(format!(
+                "{}: the output does not only insert into the input",
+                dir.display()
+            ));
         }
         if !in_stream_config {
             let (again, _, code2) = stowage(&args, &stdout);
             if code2 != 0 || again != stdout {
-                failures.push(format!("{}: a second run changed the output (exit {code2})", dir.display()));
+                failures.push(format!(
+                    "{}: a second run changed the output (exit {code2})",
+                    dir.display()
+                ));
             }
         }
         // An independent parser (serde-saphyr, Kubernetes options) reads every output document.
         for (i, doc) in output_s.split("\n---").enumerate() {
             let r: Result<Vec<serde_json::Value>, _> = serde_saphyr::from_multiple(doc);
             if let Err(e) = r {
-                failures.push(format!("{}: output document {} does not parse: {e}", dir.display(), i + 1));
+                failures.push(format!(
+                    "{}: output document {} does not parse: {e}",
+                    dir.display(),
+                    i + 1
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} golden failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} golden failures:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

@@ -18,7 +18,11 @@ fn root() -> &'static Path {
 fn kubectl() -> PathBuf {
     if let Some(k) = std::env::var_os("STOWAGE_KUBECTL") {
         let k = PathBuf::from(k);
-        assert!(k.exists(), "STOWAGE_KUBECTL={} does not exist: point it at kubectl, or unset it and run scripts/setup-python", k.display());
+        assert!(
+            k.exists(),
+            "STOWAGE_KUBECTL={} does not exist: point it at kubectl, or unset it and run scripts/setup-python",
+            k.display()
+        );
         return k;
     }
     let k = root().join(".venv/bin/kubectl");

@@ -28,8 +28,25 @@ impl Rng {
 }
 
 const TRICKY: &[&str] = &[
-    "\"yes\"", "0644", "on", "off", "~", "null", "''", "\"\"", "'it''s'", "\"a: b # c\"", "\"\\u00e9\\t\"",
-    "1e3", "0x1F", "'.inf'", "2001-12-14", "\"{{ .Values }}\"", "plain text here", "'-'", "'---'",
+    "\"yes\"",
+    "0644",
+    "on",
+    "off",
+    "~",
+    "null",
+    "''",
+    "\"\"",
+    "'it''s'",
+    "\"a: b # c\"",
+    "\"\\u00e9\\t\"",
+    "1e3",
+    "0x1F",
+    "'.inf'",
+    "2001-12-14",
+    "\"{{ .Values }}\"",
+    "plain text here",
+    "'-'",
+    "'---'",
 ];
 
 #[derive(Clone, Copy, PartialEq)]
@@ -51,7 +68,14 @@ impl Gen {
     }
 
     /// A list key with its items (each item a list of `key: value` lines), in the chosen list style.
-    fn list(&mut self, out: &mut String, ind: &str, key: &str, items: &[Vec<String>], style: usize) {
+    fn list(
+        &mut self,
+        out: &mut String,
+        ind: &str,
+        key: &str,
+        items: &[Vec<String>],
+        style: usize,
+    ) {
         if items.is_empty() {
             match style % 3 {
                 0 => {} // absent
@@ -72,22 +96,38 @@ impl Gen {
 
     fn comment(&mut self, out: &mut String, ind: &str) {
         if self.rng.below(4) == 0 {
-            out.push_str(&format!("{ind}# {}\n", self.rng.pick(&["comment", "volumes: [x]", "- name: y", "---"])));
+            out.push_str(&format!(
+                "{ind}# {}\n",
+                self.rng
+                    .pick(&["comment", "volumes: [x]", "- name: y", "---"])
+            ));
         }
     }
 
     fn container(&mut self, out: &mut String, ind: &str, li: usize, first: &str) {
         let cname = self.name("c");
         let _ = first;
-        out.push_str(&format!("{ind}{}- name: {cname}\n", if li == 0 { "" } else { "  " }));
+        out.push_str(&format!(
+            "{ind}{}- name: {cname}\n",
+            if li == 0 { "" } else { "  " }
+        ));
         let ind2 = format!("{ind}{}  ", if li == 0 { "" } else { "  " });
         out.push_str(&format!("{ind2}image: \"example/{cname}:1.0\"\n"));
         self.comment(out, &ind2);
         let env: Vec<Vec<String>> = (0..self.rng.below(3))
-            .map(|i| vec![format!("name: EXISTING_{i}"), format!("value: {}", self.rng.pick(&["\"yes\"", "\"0644\"", "\"on\"", "plain"]))])
+            .map(|i| {
+                vec![
+                    format!("name: EXISTING_{i}"),
+                    format!(
+                        "value: {}",
+                        self.rng.pick(&["\"yes\"", "\"0644\"", "\"on\"", "plain"])
+                    ),
+                ]
+            })
             .collect();
-        let mounts: Vec<Vec<String>> =
-            (0..self.rng.below(2)).map(|i| vec![format!("name: cfg{i}"), format!("mountPath: /etc/cfg{i}")]).collect();
+        let mounts: Vec<Vec<String>> = (0..self.rng.below(2))
+            .map(|i| vec![format!("name: cfg{i}"), format!("mountPath: /etc/cfg{i}")])
+            .collect();
         let (s1, s2) = (self.rng.below(6), self.rng.below(6));
         if self.rng.coin() {
             self.list(out, &ind2, "env", &env, s1);
@@ -97,7 +137,10 @@ impl Gen {
             self.list(out, &ind2, "env", &env, s1);
         }
         if self.rng.coin() {
-            out.push_str(&format!("{ind2}args: [\"--flag\", \"{}\"]\n", self.rng.below(100)));
+            out.push_str(&format!(
+                "{ind2}args: [\"--flag\", \"{}\"]\n",
+                self.rng.below(100)
+            ));
         }
     }
 
@@ -119,7 +162,14 @@ impl Gen {
             self.container(out, ind, li, "app");
         }
         let vols: Vec<Vec<String>> = (0..self.rng.below(3))
-            .map(|i| vec![format!("name: cfg{i}"), "configMap:".into(), format!("  name: cm{i}"), "  defaultMode: 0644".into()])
+            .map(|i| {
+                vec![
+                    format!("name: cfg{i}"),
+                    "configMap:".into(),
+                    format!("  name: cm{i}"),
+                    "  defaultMode: 0644".into(),
+                ]
+            })
             .collect();
         let s = self.rng.below(6);
         self.list(out, ind, "volumes", &vols, s);
@@ -129,7 +179,13 @@ impl Gen {
     }
 
     fn workload_block(&mut self, kind: &str, name: &str) -> String {
-        let api = if kind == "Pod" { "v1" } else if kind == "Job" || kind == "CronJob" { "batch/v1" } else { "apps/v1" };
+        let api = if kind == "Pod" {
+            "v1"
+        } else if kind == "Job" || kind == "CronJob" {
+            "batch/v1"
+        } else {
+            "apps/v1"
+        };
         let mut s = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n");
         if self.rng.coin() {
             s.push_str("  labels:\n    app: \"yes\"\n");
@@ -138,7 +194,9 @@ impl Gen {
         match kind {
             "Pod" => self.pod_spec(&mut s, "  "),
             "CronJob" => {
-                s.push_str("  schedule: \"*/5 * * * *\"\n  jobTemplate:\n    spec:\n      template:\n");
+                s.push_str(
+                    "  schedule: \"*/5 * * * *\"\n  jobTemplate:\n    spec:\n      template:\n",
+                );
                 if self.rng.coin() {
                     s.push_str("        metadata:\n          labels:\n            on: \"off\"\n");
                 }
@@ -146,9 +204,13 @@ impl Gen {
                 self.pod_spec(&mut s, "          ");
             }
             _ => {
-                s.push_str(&format!("  selector:\n    matchLabels:\n      app: {name}\n  template:\n"));
+                s.push_str(&format!(
+                    "  selector:\n    matchLabels:\n      app: {name}\n  template:\n"
+                ));
                 if self.rng.coin() {
-                    s.push_str(&format!("    metadata:\n      labels:\n        app: {name}\n"));
+                    s.push_str(&format!(
+                        "    metadata:\n      labels:\n        app: {name}\n"
+                    ));
                 }
                 s.push_str("    spec:\n");
                 self.pod_spec(&mut s, "      ");
@@ -174,11 +236,19 @@ impl Gen {
         if self.rng.coin() {
             pod["volumes"] = json!([{"name": "cfg", "configMap": {"name": "cm"}}]);
         }
-        let api = if kind == "Pod" { "v1" } else if kind == "Job" || kind == "CronJob" { "batch/v1" } else { "apps/v1" };
+        let api = if kind == "Pod" {
+            "v1"
+        } else if kind == "Job" || kind == "CronJob" {
+            "batch/v1"
+        } else {
+            "apps/v1"
+        };
         let template = json!({"metadata": {"labels": {"app": name}}, "spec": pod.clone()});
         let spec = match kind {
             "Pod" => pod,
-            "CronJob" => json!({"schedule": "* * * * *", "jobTemplate": {"spec": {"template": template}}}),
+            "CronJob" => {
+                json!({"schedule": "* * * * *", "jobTemplate": {"spec": {"template": template}}})
+            }
             _ => json!({"selector": {"matchLabels": {"app": name}}, "template": template}),
         };
         json!({"apiVersion": api, "kind": kind, "metadata": {"name": name}, "spec": spec})
@@ -208,7 +278,9 @@ impl Gen {
 
     fn service(&mut self) -> String {
         let name = self.name("svc");
-        format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  ports:\n    - port: 80\n      targetPort: http  # named\n")
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  ports:\n    - port: 80\n      targetPort: http  # named\n"
+        )
     }
 
     fn stream(&mut self) -> String {
@@ -223,16 +295,32 @@ impl Gen {
                 0 => self.config_map(style),
                 1 => self.service(),
                 _ => {
-                    let kind = self.rng.pick(&["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
+                    let kind = self.rng.pick(&[
+                        "Pod",
+                        "Deployment",
+                        "StatefulSet",
+                        "DaemonSet",
+                        "Job",
+                        "CronJob",
+                    ]);
                     let name = self.name("w");
                     match style {
                         Style::Block => self.workload_block(kind, &name),
-                        Style::Json => serde_json::to_string_pretty(&self.workload_value(kind, &name)).unwrap() + "\n",
-                        Style::Flow => serde_json::to_string(&self.workload_value(kind, &name)).unwrap() + "\n",
+                        Style::Json => {
+                            serde_json::to_string_pretty(&self.workload_value(kind, &name)).unwrap()
+                                + "\n"
+                        }
+                        Style::Flow => {
+                            serde_json::to_string(&self.workload_value(kind, &name)).unwrap() + "\n"
+                        }
                     }
                 }
             };
-            let header = if self.rng.coin() { format!("# Source: chart/templates/t{}.yaml\n", self.counter) } else { String::new() };
+            let header = if self.rng.coin() {
+                format!("# Source: chart/templates/t{}.yaml\n", self.counter)
+            } else {
+                String::new()
+            };
             docs.push(format!("---\n{header}{doc}"));
         }
         let mut s = docs.concat();
@@ -245,10 +333,16 @@ impl Gen {
     fn config(&mut self) -> Value {
         let mut data = serde_json::Map::new();
         if self.rng.coin() {
-            data.insert("data-host".into(), json!({"mountPath": "/data/host", "hostPath": "/srv/data", "readOnly": true}));
+            data.insert(
+                "data-host".into(),
+                json!({"mountPath": "/data/host", "hostPath": "/srv/data", "readOnly": true}),
+            );
         }
         if self.rng.coin() {
-            data.insert("data-claim".into(), json!({"mountPath": "/data/claim", "existingClaim": "data-pvc"}));
+            data.insert(
+                "data-claim".into(),
+                json!({"mountPath": "/data/claim", "existingClaim": "data-pvc"}),
+            );
         }
         if self.rng.coin() {
             data.insert("data-s3".into(), json!({"store": "s3", "bucket": "s3://data-bucket", "secret": "s3-secret", "secretKey": "key.json"}));
@@ -260,17 +354,26 @@ impl Gen {
         match self.rng.below(4) {
             0 => {}
             1 => {
-                outputs.insert("outputs-host".into(), json!({"mountPath": "/outputs/host", "hostPath": "/srv/outputs"}));
+                outputs.insert(
+                    "outputs-host".into(),
+                    json!({"mountPath": "/outputs/host", "hostPath": "/srv/outputs"}),
+                );
             }
             2 => {
-                outputs.insert("outputs-claim".into(), json!({"mountPath": "/outputs/claim", "existingClaim": "outputs-pvc"}));
+                outputs.insert(
+                    "outputs-claim".into(),
+                    json!({"mountPath": "/outputs/claim", "existingClaim": "outputs-pvc"}),
+                );
             }
             _ => {
                 outputs.insert("outputs-s3".into(), json!({"store": "s3", "bucket": "s3://out-bucket", "secret": "s3-secret", "secretKey": "key.json"}));
             }
         }
         if data.is_empty() && outputs.is_empty() {
-            data.insert("data-claim".into(), json!({"mountPath": "/data/claim", "existingClaim": "data-pvc"}));
+            data.insert(
+                "data-claim".into(),
+                json!({"mountPath": "/data/claim", "existingClaim": "data-pvc"}),
+            );
         }
         let mut p = serde_json::Map::new();
         p.insert("data".into(), Value::Object(data));
@@ -282,30 +385,42 @@ impl Gen {
 }
 
 fn case(seed: u64) -> (String, Value) {
-    let mut g = Gen { rng: Rng(seed | 1), counter: 0 };
+    let mut g = Gen {
+        rng: Rng(seed | 1),
+        counter: 0,
+    };
     let config = g.config();
     (g.stream(), config)
 }
 
 fn run(input: &[u8], config: &Value) -> Outcome {
-    let source = ConfigSource::Values { persistence: config.clone(), origin: "values.yaml".into() };
+    let source = ConfigSource::Values {
+        persistence: config.clone(),
+        origin: "values.yaml".into(),
+    };
     match post_render(input, source, &Options::default()) {
         Ok(o) => o,
         Err(d) => panic!(
             "post_render failed on a valid stream:\n{}\n--- input:\n{}",
-            d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"),
+            d.iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
             String::from_utf8_lossy(input)
         ),
     }
 }
 
 fn reemitted(o: &Outcome) -> bool {
-    o.diagnostics.iter().any(|d| d.severity == Severity::Note && d.message.contains("re-emitted"))
+    o.diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Note && d.message.contains("re-emitted"))
 }
 
 fn judge(text: &[u8]) -> Vec<Value> {
     let text = std::str::from_utf8(text).expect("UTF-8");
-    serde_saphyr::from_multiple::<Value>(text).unwrap_or_else(|e| panic!("the judge cannot read:\n{text}\n{e}"))
+    serde_saphyr::from_multiple::<Value>(text)
+        .unwrap_or_else(|e| panic!("the judge cannot read:\n{text}\n{e}"))
 }
 
 fn subsequence(input: &[u8], output: &[u8]) -> bool {
@@ -314,7 +429,10 @@ fn subsequence(input: &[u8], output: &[u8]) -> bool {
 }
 
 fn is_workload(kind: &str) -> bool {
-    matches!(kind, "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob")
+    matches!(
+        kind,
+        "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob"
+    )
 }
 
 fn pod_template<'a>(doc: &'a mut Value) -> &'a mut Value {
@@ -332,7 +450,9 @@ fn append(list: &mut Value, items: &[Value]) {
     if list.is_null() {
         *list = json!([]);
     }
-    list.as_array_mut().expect("a list").extend(items.iter().cloned());
+    list.as_array_mut()
+        .expect("a list")
+        .extend(items.iter().cloned());
 }
 
 /// The input's value plus the plan's blocks: what the output must read as.
@@ -377,8 +497,14 @@ fn expected(mut docs: Vec<Value>, plans: &[WorkloadPlan]) -> Vec<Value> {
 
 fn config() -> ProptestConfig {
     // 64 cases by default; `PROPTEST_CASES=N` for a longer run.
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
-    ProptestConfig { cases, ..ProptestConfig::default() }
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
 }
 
 proptest! {

@@ -24,8 +24,10 @@ fn config_reference_names_every_schema_key() {
         .split("### Config reference")
         .nth(1)
         .expect("README has a `### Config reference` section");
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("schema/persistence.schema.json")).unwrap()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schema/persistence.schema.json")).unwrap(),
+    )
+    .unwrap();
     let mut keys = keys_of(&schema, "/properties");
     keys.extend(keys_of(&schema, "/$defs/dataEntry/properties"));
     keys.extend(keys_of(&schema, "/$defs/outputsEntry/properties"));
@@ -34,21 +36,35 @@ fn config_reference_names_every_schema_key() {
         .filter(|k| !["data", "outputs"].contains(&k.as_str()))
         .filter(|k| !reference.contains(&format!("`{k}`")))
         .collect();
-    assert!(missing.is_empty(), "README's config reference lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README's config reference lacks {missing:?}"
+    );
 }
 
 #[test]
 fn set_up_commands_exist() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(readme.contains("cargo run --release -- post-render --values examples/values.yaml < examples/rendered.yaml"));
-    assert!(root().join("examples/values.yaml").exists() && root().join("examples/rendered.yaml").exists());
+    assert!(readme.contains(
+        "cargo run --release -- post-render --values examples/values.yaml < examples/rendered.yaml"
+    ));
+    assert!(
+        root().join("examples/values.yaml").exists()
+            && root().join("examples/rendered.yaml").exists()
+    );
     assert!(readme.contains("\nscripts/test\n"));
-    assert!(root().join("scripts/test").exists(), "scripts/test is the README's test command");
+    assert!(
+        root().join("scripts/test").exists(),
+        "scripts/test is the README's test command"
+    );
 }
 
 #[test]
 fn printed_schema_is_the_embedded_file() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stowage")).arg("schema").output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stowage"))
+        .arg("schema")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let file = std::fs::read(root().join("schema/persistence.schema.json")).unwrap();
     assert_eq!(out.stdout, file);
