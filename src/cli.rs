@@ -236,7 +236,8 @@ fn report(diagnostics: &[Diagnostic], strict: bool) -> i32 {
     if failed { 1 } else { 0 }
 }
 
-fn print_stdout(bytes: &[u8]) -> i32 {
+/// Write the result; a closed pipe (`| head`) is not an error.
+pub(crate) fn print_stdout(bytes: &[u8]) -> i32 {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => 0,

@@ -422,19 +422,6 @@ fn read_stdin(options: &Options) -> Result<Vec<u8>, String> {
     Ok(input)
 }
 
-fn write_stdout(bytes: &[u8]) -> i32 {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
-        Ok(()) => 0,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(e) => {
-            eprintln!("error: cannot write stdout: {e}");
-            1
-        }
-    }
-}
-
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     for d in diagnostics.iter().filter(|d| d.severity != Severity::Note) {
         eprintln!("{d}");
@@ -454,7 +441,7 @@ pub fn fn_main() -> i32 {
     let outcome = run_fn(&input, &options);
     // kustomize does not show results: say it on stderr too.
     print_diagnostics(&outcome.diagnostics);
-    let code = write_stdout(outcome.output.as_bytes());
+    let code = crate::cli::print_stdout(outcome.output.as_bytes());
     if outcome.exit_code != 0 {
         outcome.exit_code
     } else {
@@ -487,7 +474,7 @@ pub fn legacy_plugin_main(config_path: &std::path::Path) -> i32 {
     match run_legacy_plugin(&config, origin, &input, &options) {
         Ok((output, diagnostics)) => {
             print_diagnostics(&diagnostics);
-            write_stdout(&output)
+            crate::cli::print_stdout(&output)
         }
         Err(diagnostics) => {
             print_diagnostics(&diagnostics);
