@@ -3,12 +3,13 @@
 //! Exit codes (design.md §8): 0 success; 1 invalid input, config or conflict (stderr says what and
 //! where, stdout stays empty); 2 usage; 3 `--fail-on` tripped.
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config;
+use crate::diff;
 use crate::inject::{self, ConfigSource, Options};
 use crate::report::{Diagnostic, Severity, has_errors};
 use crate::yaml::Limits;
@@ -50,6 +51,11 @@ enum Command {
     /// or a ConfigMap whose `data.persistence` holds it (kpt `-- persistence="$(cat p.yaml)"`).
     #[command(name = "fn")]
     Fn,
+    /// Compare the volume plan of each workload with the previous render and flag changes.
+    ///
+    /// Works on any manifests (`helm get manifest RELEASE` included). Exit 3 when a change at or
+    /// above --fail-on exists.
+    Diff(DiffArgs),
     /// Legacy kustomize exec plugin (`kubectl kustomize --enable-alpha-plugins`).
     #[command(subcommand)]
     KustomizePlugin(KustomizePluginCommand),
@@ -88,8 +94,59 @@ struct PostRenderArgs {
     /// Treat warnings as errors (for CI).
     #[arg(long)]
     strict: bool,
+    /// The previous render (e.g. `helm get manifest RELEASE`): report volume changes on stderr.
+    #[arg(long, value_name = "OLD")]
+    previous: Option<PathBuf>,
+    /// With --previous: fail (exit 3, nothing on stdout) when a change at or above this level exists.
+    #[arg(long, value_name = "LEVEL", requires = "previous")]
+    fail_on: Option<LevelArg>,
     #[command(flatten)]
     limits: LimitArgs,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// The previous render (e.g. `helm get manifest RELEASE`).
+    #[arg(long, value_name = "OLD")]
+    previous: PathBuf,
+    /// The new render; default (or `-`) stdin.
+    #[arg(value_name = "NEW")]
+    new: Option<PathBuf>,
+    /// Namespace for workloads without `metadata.namespace` (as `helm --namespace`); default `default`.
+    #[arg(long, short = 'n', value_name = "NS")]
+    namespace: Option<String>,
+    /// Report format.
+    #[arg(long, short = 'o', value_name = "FORMAT", default_value = "human")]
+    output: OutputArg,
+    /// Exit 3 when a change at or above this level exists.
+    #[arg(long, value_name = "LEVEL")]
+    fail_on: Option<LevelArg>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LevelArg {
+    Info,
+    Warning,
+    Danger,
+}
+
+impl From<LevelArg> for diff::Level {
+    fn from(l: LevelArg) -> diff::Level {
+        match l {
+            LevelArg::Info => diff::Level::Info,
+            LevelArg::Warning => diff::Level::Warning,
+            LevelArg::Danger => diff::Level::Danger,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OutputArg {
+    Human,
+    Json,
+    Markdown,
 }
 
 #[derive(Args, Debug)]
@@ -128,6 +185,7 @@ pub fn run() -> i32 {
         }
         Command::Validate { values, strict } => validate(&values.files, strict),
         Command::PostRender(args) => post_render(args),
+        Command::Diff(args) => diff_main(args),
         Command::Fn => crate::krm::fn_main(),
         Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => {
             crate::krm::install_plugin_main(dir)
@@ -184,7 +242,7 @@ fn post_render(args: PostRenderArgs) -> i32 {
         }
     };
     let options = Options {
-        namespace: args.namespace,
+        namespace: args.namespace.clone(),
         templates: args.templates,
         max_input_bytes: args.limits.max_input_bytes,
         max_documents: args.limits.max_documents,
@@ -200,15 +258,131 @@ fn post_render(args: PostRenderArgs) -> i32 {
         eprintln!("error: cannot read stdin: {e}");
         return 1;
     }
+    // The previous render is read first: an invalid one fails before any work.
+    let previous = match &args.previous {
+        Some(path) => match read_plan_file(path, &args.namespace, &args.limits) {
+            Ok(plan) => Some(plan),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     match inject::post_render(&input, source, &options) {
         Ok(outcome) => {
             let code = report(&outcome.diagnostics, args.strict);
             if code != 0 {
                 return code;
             }
+            if let Some(previous) = previous {
+                // The output is the input plus insertions: no input limit applies to it.
+                let read = diff::ReadOptions {
+                    namespace: args.namespace.as_deref(),
+                    max_input_bytes: usize::MAX,
+                    ..read_options(&args.limits)
+                };
+                let new = match diff::read_plan(&outcome.output, "the injected output", &read) {
+                    Ok(plan) => plan,
+                    Err(diagnostics) => return report(&diagnostics, false),
+                };
+                let diff_report = diff::compare(&previous, &new);
+                let style = diff::Style::for_terminal(std::io::stderr().is_terminal());
+                eprint!("{}", diff::human(&diff_report, style));
+                if args.fail_on.is_some_and(|l| diff_report.trips(l.into())) {
+                    eprintln!(
+                        "error: volume changes at or above --fail-on {}: nothing written",
+                        diff::Level::from(args.fail_on.unwrap()).as_str()
+                    );
+                    return 3;
+                }
+            }
             print_stdout(&outcome.output)
         }
         Err(diagnostics) => report(&diagnostics, args.strict),
+    }
+}
+
+fn read_options(limits: &LimitArgs) -> diff::ReadOptions<'static> {
+    diff::ReadOptions {
+        namespace: None,
+        max_input_bytes: limits.max_input_bytes,
+        max_documents: limits.max_documents,
+        yaml: Limits {
+            max_depth: limits.max_depth,
+            max_alias_nodes: limits.max_alias_nodes,
+        },
+    }
+}
+
+/// Read a file's bytes (one byte past the limit at most), or stdin for `-`.
+fn read_input(path: Option<&std::path::Path>, limit: usize) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    let take = limit as u64 + 1;
+    match path {
+        None => std::io::stdin()
+            .take(take)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("error: cannot read stdin: {e}"))?,
+        Some(p) if p.as_os_str() == "-" => std::io::stdin()
+            .take(take)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("error: cannot read stdin: {e}"))?,
+        Some(p) => std::fs::File::open(p)
+            .and_then(|f| f.take(take).read_to_end(&mut bytes))
+            .map_err(|e| format!("error: cannot read {}: {e}", p.display()))?,
+    };
+    Ok(bytes)
+}
+
+fn read_plan_file(
+    path: &std::path::Path,
+    namespace: &Option<String>,
+    limits: &LimitArgs,
+) -> Result<diff::VolumePlan, i32> {
+    let bytes = read_input(Some(path), limits.max_input_bytes).map_err(|m| {
+        eprintln!("{m}");
+        1
+    })?;
+    let options = diff::ReadOptions {
+        namespace: namespace.as_deref(),
+        ..read_options(limits)
+    };
+    let origin = if path.as_os_str() == "-" {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    };
+    diff::read_plan(&bytes, &origin, &options).map_err(|d| report(&d, false))
+}
+
+fn diff_main(args: DiffArgs) -> i32 {
+    if args.previous.as_os_str() == "-" && args.new.as_ref().is_none_or(|n| n.as_os_str() == "-") {
+        eprintln!("error: OLD and NEW cannot both be stdin");
+        return 2;
+    }
+    let old = match read_plan_file(&args.previous, &args.namespace, &args.limits) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let new_path = args.new.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let new = match read_plan_file(&new_path, &args.namespace, &args.limits) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let diff_report = diff::compare(&old, &new);
+    let text = match args.output {
+        OutputArg::Human => diff::human(
+            &diff_report,
+            diff::Style::for_terminal(std::io::stdout().is_terminal()),
+        ),
+        OutputArg::Json => diff::json(&diff_report),
+        OutputArg::Markdown => diff::markdown(&diff_report),
+    };
+    let code = print_stdout(text.as_bytes());
+    if code != 0 {
+        return code;
+    }
+    match args.fail_on {
+        Some(level) if diff_report.trips(level.into()) => 3,
+        _ => 0,
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod diff;
 pub mod edit;
 pub mod inject;
 pub mod k8s;

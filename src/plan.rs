@@ -88,7 +88,7 @@ pub struct PodSpec {
 }
 
 /// Built-in workload kinds and the path from the object to its pod template.
-fn template_path(kind: &str) -> Option<&'static [&'static str]> {
+pub fn template_path(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "Pod" => &[],
         "Deployment"
