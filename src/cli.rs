@@ -86,7 +86,7 @@ struct PostRenderArgs {
     #[command(flatten)]
     values: ValuesArgs,
     /// Namespace for workloads without `metadata.namespace` (as `helm --namespace`); default `default`.
-    #[arg(long, short = 'n', value_name = "NS")]
+    #[arg(long, short = 'n', value_name = "NS", value_parser = namespace_name)]
     namespace: Option<String>,
     /// A directory whose `*.yaml.hbs` files replace the built-in templates of the same name.
     #[arg(long, value_name = "DIR")]
@@ -113,7 +113,7 @@ struct DiffArgs {
     #[arg(value_name = "NEW")]
     new: Option<PathBuf>,
     /// Namespace for workloads without `metadata.namespace` (as `helm --namespace`); default `default`.
-    #[arg(long, short = 'n', value_name = "NS")]
+    #[arg(long, short = 'n', value_name = "NS", value_parser = namespace_name)]
     namespace: Option<String>,
     /// Report format.
     #[arg(long, short = 'o', value_name = "FORMAT", default_value = "human")]
@@ -420,5 +420,16 @@ pub(crate) fn print_stdout(bytes: &[u8]) -> i32 {
             eprintln!("error: cannot write stdout: {e}");
             1
         }
+    }
+}
+
+/// A namespace is a DNS-1123 label; it becomes part of the outputs path, so nothing else may pass.
+fn namespace_name(s: &str) -> Result<String, String> {
+    if crate::k8s::is_dns1123_label(s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a namespace name (a DNS-1123 label: lowercase letters, digits and `-`, at most 63)"
+        ))
     }
 }

@@ -859,6 +859,22 @@ impl Checker<'_> {
             ),
             _ => {}
         }
+        // A CSI volume mounts a whole bucket (GCS) or container (Azure): a path in the URL would be
+        // silently dropped and the workload would see everything above it.
+        if csi {
+            if let Some(parsed) = parse_bucket_url(url) {
+                if !parsed.path.trim_matches('/').is_empty() {
+                    self.error(
+                        &at("bucket"),
+                        format!(
+                            "`mount: csi` mounts the whole bucket or container, but `{url}` names the path `{}` inside it",
+                            parsed.path.trim_matches('/')
+                        ),
+                        Some("use the bucket URL without a path (for GCS, `mountOptions: only-dir=<path>` mounts one directory), or drop `mount: csi`".into()),
+                    );
+                }
+            }
+        }
         if !csi && text(m, "mountOptions").is_some() {
             self.error(
                 &at("mountOptions"),
@@ -980,6 +996,29 @@ impl Checker<'_> {
                         None,
                     );
                 }
+            }
+        }
+
+        // Bucket URLs of data entries: POLYSTORES_RUN_STORES_ACCESS_KEYS maps each URL to one
+        // credential, so two data entries on one URL would lose one of them.
+        for (j, later) in data.iter().enumerate() {
+            let Source::Bucket {
+                bucket: lb,
+                csi: false,
+                ..
+            } = &later.source
+            else {
+                continue;
+            };
+            let same = data[..j].iter().find(
+                |e| matches!(&e.source, Source::Bucket { bucket, csi: false, .. } if bucket == lb),
+            );
+            if let Some(earlier) = same {
+                self.error(
+                    &format!("{}.bucket", path_of(later)),
+                    format!("bucket `{lb}` is already the bucket of `{}`", path_of(earlier)),
+                    Some("the run contract maps each bucket URL to one credential: keep one entry per bucket".into()),
+                );
             }
         }
 
@@ -1694,19 +1733,44 @@ fn template_variables(
 pub fn load_values_files(paths: &[PathBuf]) -> Result<Value, Vec<Diagnostic>> {
     let mut merged = Map::new();
     let mut errors = Vec::new();
+    let mut top_keys: Vec<String> = Vec::new();
+    let mut found = false;
     for path in paths {
         match read_values_file(path) {
-            Ok(Some(persistence)) => {
+            Ok((Some(persistence), _)) => {
+                found = true;
                 let mut overlay = Map::new();
                 overlay.insert("persistence".to_string(), persistence);
                 merge_values(&mut merged, overlay);
             }
-            Ok(None) => {}
+            Ok((None, keys)) => top_keys.extend(keys),
             Err(d) => errors.push(d),
         }
     }
     if !errors.is_empty() {
         return Err(errors);
+    }
+    // Injecting nothing because of a typo (`persistance:`) would look like success.
+    if !found && !paths.is_empty() {
+        let files = paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut d = Diagnostic::error(
+            Place {
+                config_source: Some(files),
+                ..Place::default()
+            },
+            "no `persistence:` key in the values: there is nothing to inject",
+        );
+        d = match report::did_you_mean("persistence", top_keys.iter().map(String::as_str)) {
+            Some(k) => d.with_hint(format!("did you mean `persistence` instead of `{k}`?")),
+            None => {
+                d.with_hint("a values file looks like `persistence: {data: {...}, outputs: {...}}`")
+            }
+        };
+        return Err(vec![d]);
     }
     Ok(merged
         .remove("persistence")
@@ -1715,7 +1779,8 @@ pub fn load_values_files(paths: &[PathBuf]) -> Result<Value, Vec<Diagnostic>> {
 
 /// The `persistence` value of one values file, if it has one.
 #[allow(clippy::result_large_err)] // one per file; `Diagnostic` is what callers want
-fn read_values_file(path: &std::path::Path) -> Result<Option<Value>, Diagnostic> {
+/// Also returns the file's top-level keys when it has no `persistence`, to suggest a fix for a typo.
+fn read_values_file(path: &std::path::Path) -> Result<(Option<Value>, Vec<String>), Diagnostic> {
     let name = path.display().to_string();
     let place = |line: Option<usize>, column: Option<usize>| Place {
         config_source: Some(name.clone()),
@@ -1741,8 +1806,11 @@ fn read_values_file(path: &std::path::Path) -> Result<Option<Value>, Diagnostic>
             )
         })?;
     match doc {
-        Value::Null => Ok(None), // empty or comments only, like Helm
-        Value::Object(mut m) => Ok(m.remove("persistence")),
+        Value::Null => Ok((None, Vec::new())), // empty or comments only, like Helm
+        Value::Object(mut m) => match m.remove("persistence") {
+            Some(p) => Ok((Some(p), Vec::new())),
+            None => Ok((None, m.keys().cloned().collect())),
+        },
         other => Err(Diagnostic::error(
             place(first_content_line(&text), None),
             format!(
@@ -2845,6 +2913,44 @@ mod tests {
         let gone = TempFile::new("gone.yaml", "persistence: null\n");
         let merged = load_values_files(&[base.0.clone(), gone.0.clone()]).unwrap();
         assert_eq!(merged, serde_json::json!({}));
+    }
+
+    #[test]
+    fn values_without_persistence_are_an_error_with_a_suggestion() {
+        let typo = TempFile::new("typo.yaml", "persistance:\n  data: {}\n");
+        let errs = load_values_files(std::slice::from_ref(&typo.0)).unwrap_err();
+        assert!(
+            errs[0].message.contains("no `persistence:` key"),
+            "{}",
+            errs[0]
+        );
+        assert!(
+            errs[0]
+                .hint
+                .as_deref()
+                .unwrap_or("")
+                .contains("`persistance`"),
+            "{}",
+            errs[0]
+        );
+    }
+
+    #[test]
+    fn data_buckets_are_unique() {
+        only_error_at(
+            "data: {a: {store: s3, bucket: s3://b, secret: s, secretKey: k}, b: {store: s3, bucket: s3://b, secret: t, secretKey: k}}",
+            "persistence.data.b.bucket",
+            "already the bucket of `persistence.data.a`",
+        );
+    }
+
+    #[test]
+    fn csi_mounts_whole_buckets_only() {
+        only_error_at(
+            "data: {d: {store: gcs, bucket: gs://b/sub, secret: s, secretKey: k, mount: csi, mountPath: /d}}",
+            "persistence.data.d.bucket",
+            "names the path `sub`",
+        );
     }
 
     #[test]

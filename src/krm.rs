@@ -100,7 +100,12 @@ pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
         Ok(p) => p,
         Err(d) => return fatal(&api_version, items, function_config, plain(d)),
     };
-    if items.is_empty() {
+    // A Persistence object among the items (the config file inside a kpt package) is a resource
+    // of the package: it passes through untouched and is not a second config.
+    let targets: Vec<usize> = (0..items.len())
+        .filter(|i| !is_config_item(&items[*i]))
+        .collect();
+    if targets.is_empty() {
         // post_render refuses a stream without objects; check the config alone.
         let (_, diagnostics) = crate::config::build(&persistence, ORIGIN);
         let code = if has_errors(&diagnostics) { 1 } else { 0 };
@@ -112,7 +117,8 @@ pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
             code,
         );
     }
-    let stream: String = items
+    let target_items: Vec<Value> = targets.iter().map(|i| items[*i].clone()).collect();
+    let stream: String = target_items
         .iter()
         .map(|item| edit::emit_document(item, "\n"))
         .collect::<Vec<_>>()
@@ -123,21 +129,27 @@ pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
     };
     match inject::post_render(stream.as_bytes(), source, options) {
         Ok(outcome) => match read_stream(&outcome.output, options) {
-            Ok(out_items) if out_items.len() == items.len() => finish(
-                &api_version,
-                out_items,
-                function_config,
-                attach(outcome.diagnostics, &items),
-                0,
-            ),
+            Ok(out_items) if out_items.len() == target_items.len() => {
+                let mut merged = items;
+                for (i, item) in targets.iter().zip(out_items) {
+                    merged[*i] = item;
+                }
+                finish(
+                    &api_version,
+                    merged,
+                    function_config,
+                    attach(outcome.diagnostics, &target_items),
+                    0,
+                )
+            }
             Ok(out_items) => {
-                let mut d = attach(outcome.diagnostics, &items);
+                let mut d = attach(outcome.diagnostics, &target_items);
                 d.push((
                     Diagnostic::error(
                         Place::default(),
                         format!(
                             "internal error: {} items in, {} out",
-                            items.len(),
+                            target_items.len(),
                             out_items.len()
                         ),
                     ),
@@ -146,7 +158,7 @@ pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
                 fatal(&api_version, items, function_config, d)
             }
             Err(e) => {
-                let mut d = attach(outcome.diagnostics, &items);
+                let mut d = attach(outcome.diagnostics, &target_items);
                 d.push((
                     Diagnostic::error(
                         Place::default(),
@@ -157,13 +169,19 @@ pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
                 fatal(&api_version, items, function_config, d)
             }
         },
-        Err(diagnostics) => fatal(
-            &api_version,
-            items.clone(),
-            function_config,
-            attach(diagnostics, &items),
-        ),
+        Err(diagnostics) => {
+            let d = attach(diagnostics, &target_items);
+            fatal(&api_version, items, function_config, d)
+        }
     }
+}
+
+fn is_config_item(item: &Value) -> bool {
+    item.get("kind").and_then(Value::as_str) == Some(inject::CONFIG_KIND)
+        && item
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|a| a.starts_with(inject::CONFIG_API_GROUP))
 }
 
 /// The `persistence` value from a functionConfig: a `stowage.dev/* Persistence` (its `spec`), or a

@@ -305,3 +305,14 @@ fn legacy_plugin_by_name_after_install() {
     assert!(out.status.success());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn fn_keeps_a_persistence_item_and_injects_the_rest() {
+    let input = fixture("config-in-items.yaml");
+    let (code, list, stderr) = run_fn(&input);
+    assert_eq!(code, 0, "{stderr}");
+    let items = items(&list);
+    assert_eq!(items.len(), 2, "the Persistence item stays in the package");
+    assert_eq!(items[0], yaml(&input)["items"][0]);
+    assert_eq!(items[1]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"], "out-pvc");
+}
