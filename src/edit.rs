@@ -11,27 +11,29 @@
 //! key holds an explicit `null` that would have to be replaced), [`apply`] says so and the caller
 //! re-emits that one document from its value with [`emit_document`].
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::yaml::{Kind, NodeId, Tree};
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Addition {
-    /// Append these items to a list.
-    Items(Vec<Value>),
+pub enum Addition<'a> {
+    /// Append these items to a list (usually borrowed from the plan, shared by every container).
+    Items(Cow<'a, [Value]>),
     /// Add these entries to a mapping.
     Entries(Vec<(String, Value)>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Edit {
+pub struct Edit<'a> {
     /// The mapping the path starts from.
     pub at: NodeId,
     /// JSON pointer of `at` inside the document's value (used when re-emitting).
     pub pointer: String,
     /// Keys below `at`, created when missing; the last one holds the list or mapping to extend.
     pub path: Vec<&'static str>,
-    pub add: Addition,
+    pub add: Addition<'a>,
 }
 
 /// Why an edit can't be made by inserting text.
@@ -89,7 +91,13 @@ struct Style {
     newline: &'static str,
     /// `key:\n- item` (kyaml, Helm 4) rather than `key:\n  - item`.
     compact_lists: bool,
+    /// Item lines already written, by (item list address, length, dash column): the containers of
+    /// a workload all get the plan's one list of mounts and of env vars.
+    memo: std::cell::RefCell<Vec<(MemoKey, String)>>,
 }
+
+/// (item list address, length, dash column).
+type MemoKey = (usize, usize, usize);
 
 impl Style {
     fn of(tree: &Tree) -> Style {
@@ -101,6 +109,7 @@ impl Style {
         Style {
             newline,
             compact_lists: first_block_list_is_compact(tree).unwrap_or(false),
+            memo: Default::default(),
         }
     }
 }
@@ -254,7 +263,7 @@ fn is_flow(tree: &Tree, id: NodeId) -> bool {
 /// The value to write for `rest` keys above the addition: `{a: {b: [items]}}`.
 fn nested_value(rest: &[&str], add: &Addition) -> Value {
     let mut value = match add {
-        Addition::Items(items) => Value::Array(items.clone()),
+        Addition::Items(items) => Value::Array(items.to_vec()),
         Addition::Entries(entries) => Value::Object(entries.iter().cloned().collect()),
     };
     for key in rest.iter().rev() {
@@ -310,8 +319,30 @@ fn new_key(
 ) -> Insertion {
     let node = tree.node(map);
     let text = tree.text;
-    let value = nested_value(rest, add);
     let entries = tree.entries(map).unwrap_or(&[]);
+    if let (false, [], Addition::Items(items)) = (is_flow(tree, map), rest, add)
+        && !items.is_empty()
+    {
+        // What emit_entry writes for `key: [items]`, with the item lines memoised.
+        let mut lines = String::new();
+        push_indent(&mut lines, node.col);
+        push_key(&mut lines, key);
+        lines.push(':');
+        lines.push_str(style.newline);
+        let dash = if style.compact_lists {
+            node.col
+        } else {
+            node.col + 2
+        };
+        emit_items(&mut lines, style, dash, items);
+        let last = entries
+            .last()
+            .map(|(_, v)| *v)
+            .expect("block mappings have entries");
+        let offset = after_line(text, tree.node(last).end);
+        return block_insertion(text, style, offset, node.col, lines);
+    }
+    let value = nested_value(rest, add);
     if is_flow(tree, map) {
         let entry = format!("{}: {}", emit_key(key), emit_flow(&value));
         return flow_insertion(tree, map, entries.last().map(|(_, v)| *v), entry);
@@ -335,8 +366,21 @@ fn under_empty_key(
     add: &Addition,
 ) -> Insertion {
     let key = tree.node(key_node);
-    let value = nested_value(rest, add);
     let mut lines = String::new();
+    if let ([], Addition::Items(items)) = (rest, add) {
+        let dash = if style.compact_lists {
+            key.col
+        } else {
+            key.col + 2
+        };
+        emit_items(&mut lines, style, dash, items);
+        let offset = after_line(tree.text, key.end);
+        return Insertion {
+            rank: 0,
+            ..block_insertion(tree.text, style, offset, key.col, lines)
+        };
+    }
+    let value = nested_value(rest, add);
     match &value {
         Value::Array(items) => {
             let dash = if style.compact_lists {
@@ -372,9 +416,7 @@ fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &[Value]) -> Ins
     let first = tree.node(node_items[0]);
     let dash = dash_column(text, first.start).unwrap_or(first.col.saturating_sub(2));
     let mut lines = String::new();
-    for item in items {
-        emit_item(&mut lines, style, dash, item);
-    }
+    emit_items(&mut lines, style, dash, items);
     let last = *node_items.last().expect("block lists have items");
     let offset = after_line(text, tree.node(last).end);
     let insertion = block_insertion(text, style, offset, dash, lines);
@@ -457,42 +499,83 @@ fn flow_insertion(
 
 /// A key as YAML text: plain when nothing could misread it, else double-quoted.
 fn emit_key(key: &str) -> String {
-    let plain_safe = !key.is_empty()
+    let mut out = String::new();
+    push_key(&mut out, key);
+    out
+}
+
+fn push_key(out: &mut String, key: &str) {
+    let plain_safe = key
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
         && key
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
-        && crate::yaml::resolve_plain(key).is_string();
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'))
+        && crate::yaml::plain_is_string(key);
     if plain_safe {
-        key.to_string()
+        out.push_str(key);
     } else {
-        Value::String(key.to_string()).to_string()
+        push_json_str(out, key);
+    }
+}
+
+/// A string as JSON text (what `Value::String(s).to_string()` gives), without building a value.
+fn push_json_str(out: &mut String, s: &str) {
+    // serde_json escapes only `"`, `\` and control characters; anything else is copied.
+    if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(&serde_json::to_string(s).expect("strings serialise"));
+    } else {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
     }
 }
 
 /// A scalar as YAML text: strings double-quoted (JSON escapes are valid YAML), the rest plain.
-fn emit_scalar(v: &Value) -> String {
-    v.to_string()
+fn push_scalar(out: &mut String, v: &Value) {
+    match v {
+        Value::String(s) => push_json_str(out, s),
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// Flow (JSON-compatible) text of a value, with `: ` and `, ` separators.
 pub fn emit_flow(v: &Value) -> String {
+    let mut out = String::new();
+    push_flow(&mut out, v);
+    out
+}
+
+fn push_flow(out: &mut String, v: &Value) {
     match v {
         Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(emit_flow).collect();
-            format!("[{}]", inner.join(", "))
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_flow(out, item);
+            }
+            out.push(']');
         }
         Value::Object(m) => {
-            let inner: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), emit_flow(v)))
-                .collect();
-            format!("{{{}}}", inner.join(", "))
+            out.push('{');
+            for (i, (k, v)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                push_json_str(out, k);
+                out.push_str(": ");
+                push_flow(out, v);
+            }
+            out.push('}');
         }
-        other => emit_scalar(other),
+        other => push_scalar(out, other),
     }
 }
 
@@ -503,7 +586,7 @@ fn is_empty_collection(v: &Value) -> bool {
 /// `key: value` at `indent`, block style.
 fn emit_entry(out: &mut String, style: &Style, indent: usize, key: &str, value: &Value) {
     push_indent(out, indent);
-    out.push_str(&emit_key(key));
+    push_key(out, key);
     out.push(':');
     emit_value_after_key(out, style, indent, value);
 }
@@ -529,14 +612,28 @@ fn emit_value_after_key(out: &mut String, style: &Style, indent: usize, value: &
         }
         other => {
             out.push(' ');
-            out.push_str(&if is_empty_collection(other) {
-                emit_flow(other)
+            if is_empty_collection(other) {
+                push_flow(out, other);
             } else {
-                emit_scalar(other)
-            });
+                push_scalar(out, other);
+            }
             out.push_str(style.newline);
         }
     }
+}
+
+/// `- item` lines for every item, the dashes at `dash`; memoised per item list (see [`Style`]).
+fn emit_items(out: &mut String, style: &Style, dash: usize, items: &[Value]) {
+    let key = (items.as_ptr() as usize, items.len(), dash);
+    if let Some((_, text)) = style.memo.borrow().iter().find(|(k, _)| *k == key) {
+        out.push_str(text);
+        return;
+    }
+    let start = out.len();
+    for item in items {
+        emit_item(out, style, dash, item);
+    }
+    style.memo.borrow_mut().push((key, out[start..].to_string()));
 }
 
 /// `- item` with the dash at `dash`, block style.
@@ -550,29 +647,34 @@ fn emit_item(out: &mut String, style: &Style, dash: usize, item: &Value) {
                 if i > 0 {
                     push_indent(out, dash + 2);
                 }
-                out.push_str(&emit_key(k));
+                push_key(out, k);
                 out.push(':');
                 emit_value_after_key(out, style, dash + 2, v);
             }
         }
         Value::Array(items) if !items.is_empty() => {
-            out.push_str(&emit_flow(item));
+            push_flow(out, item);
             out.push_str(style.newline);
-            let _ = items;
         }
         other => {
-            out.push_str(&if is_empty_collection(other) {
-                emit_flow(other)
+            if is_empty_collection(other) {
+                push_flow(out, other);
             } else {
-                emit_scalar(other)
-            });
+                push_scalar(out, other);
+            }
             out.push_str(style.newline);
         }
     }
 }
 
 fn push_indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 /// A whole document re-emitted from its value, block style, every string double-quoted.
@@ -580,6 +682,7 @@ pub fn emit_document(value: &Value, newline: &'static str) -> String {
     let style = Style {
         newline,
         compact_lists: false,
+        memo: Default::default(),
     };
     let mut out = String::new();
     match value {
@@ -651,10 +754,10 @@ mod tests {
         }
     }
 
-    fn vol() -> Addition {
-        Addition::Items(vec![
-            json!({"name": "data1", "hostPath": {"path": "/data"}}),
-        ])
+    fn vol() -> Addition<'static> {
+        Addition::Items(
+            vec![json!({"name": "data1", "hostPath": {"path": "/data"}})].into(),
+        )
     }
 
     #[test]
@@ -692,7 +795,7 @@ mod tests {
             edit(
                 text,
                 vec!["env"],
-                Addition::Items(vec![json!({"name": "A", "value": "yes"})])
+                Addition::Items(vec![json!({"name": "A", "value": "yes"})].into())
             ),
             "env:\r\n  - name: \"A\"\r\n    value: \"yes\"\r\nname: x\r\n"
         );
@@ -713,14 +816,14 @@ mod tests {
             "{x: 1, volumes: [{\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}]}"
         );
         assert_eq!(
-            edit("v: []\n", vec!["v"], Addition::Items(vec![json!(1)])),
+            edit("v: []\n", vec!["v"], Addition::Items(vec![json!(1)].into())),
             "v: [1]\n"
         );
         assert_eq!(
             edit(
                 "{\n  \"v\": [\n    1\n  ]\n}\n",
                 vec!["v"],
-                Addition::Items(vec![json!(2)])
+                Addition::Items(vec![json!(2)].into())
             ),
             "{\n  \"v\": [\n    1,\n    2\n  ]\n}\n"
         );
@@ -743,13 +846,13 @@ mod tests {
                 at: container,
                 pointer: String::new(),
                 path: vec!["volumeMounts"],
-                add: Addition::Items(vec![json!({"name": "m"})]),
+                add: Addition::Items(vec![json!({"name": "m"})].into()),
             },
             Edit {
                 at: container,
                 pointer: String::new(),
                 path: vec!["env"],
-                add: Addition::Items(vec![json!({"name": "E"})]),
+                add: Addition::Items(vec![json!({"name": "E"})].into()),
             },
         ];
         let out = apply(&tree, &edits).unwrap();

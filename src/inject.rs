@@ -404,64 +404,72 @@ fn inject_document(
             return None;
         }
     };
-    let mut edits = Vec::new();
-    for workload in &workloads {
-        let line = tree.node(workload.object).line;
-        let plan = match injector.plan(tree, workload) {
-            Ok(Some(plan)) => plan,
-            Ok(None) => continue,
-            Err(message) => {
-                diagnostics.push(Diagnostic::error(place(Some(line)), message));
-                continue;
-            }
-        };
-        for pod in &workload.pod_specs {
-            let mut conflicts = Vec::new();
-            match injector.edits(tree, &plan, pod, &mut conflicts) {
-                Ok(e) => edits.extend(e),
-                Err((line, message)) => error(diagnostics, line, message),
-            }
-            for (mut d, line) in conflicts {
-                let mut pl = place(Some(line));
-                pl.object = d.place.object.take();
-                pl.field = d.place.field.take();
-                d.place = pl;
-                diagnostics.push(d);
-            }
-        }
-        plans.push(plan);
-    }
-    if edits.is_empty() || has_errors(diagnostics) {
-        return None;
-    }
-    match edit::apply(tree, &edits) {
-        Ok(text) => Some(text),
-        Err(Failure::WrongShape(w)) => {
-            error(diagnostics, w.line, w.message);
-            None
-        }
-        Err(Failure::NeedsReemit(reason)) => {
-            let mut value = match tree.value(root, options.yaml) {
-                Ok(v) => v,
-                Err(e) => {
-                    error(diagnostics, e.line, e.message);
-                    return None;
+    // Plan every workload first (planning has no side effects), so the edits can borrow the plans.
+    let planned: Vec<Result<Option<WorkloadPlan>, String>> = workloads
+        .iter()
+        .map(|workload| injector.plan(tree, workload))
+        .collect();
+    let text = 'apply: {
+        let mut edits = Vec::new();
+        for (workload, plan) in workloads.iter().zip(&planned) {
+            let line = tree.node(workload.object).line;
+            let plan = match plan {
+                Ok(Some(plan)) => plan,
+                Ok(None) => continue,
+                Err(message) => {
+                    diagnostics.push(Diagnostic::error(place(Some(line)), message.clone()));
+                    continue;
                 }
             };
-            if let Err(m) = edit::apply_to_value(&mut value, &edits) {
-                error(diagnostics, tree.node(root).line, m);
-                return None;
+            for pod in &workload.pod_specs {
+                let mut conflicts = Vec::new();
+                match injector.edits(tree, plan, pod, &mut conflicts) {
+                    Ok(e) => edits.extend(e),
+                    Err((line, message)) => error(diagnostics, line, message),
+                }
+                for (mut d, line) in conflicts {
+                    let mut pl = place(Some(line));
+                    pl.object = d.place.object.take();
+                    pl.field = d.place.field.take();
+                    d.place = pl;
+                    diagnostics.push(d);
+                }
             }
-            diagnostics.push(Diagnostic::note(
-                place(None),
-                format!(
-                    "{}; this document was re-emitted from its value (comments and formatting inside it are not kept)",
-                    reason.0
-                ),
-            ));
-            Some(reemit(p.text, &value, doc.crlf))
         }
-    }
+        if edits.is_empty() || has_errors(diagnostics) {
+            break 'apply None;
+        }
+        match edit::apply(tree, &edits) {
+            Ok(text) => Some(text),
+            Err(Failure::WrongShape(w)) => {
+                error(diagnostics, w.line, w.message);
+                None
+            }
+            Err(Failure::NeedsReemit(reason)) => {
+                let mut value = match tree.value(root, options.yaml) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        error(diagnostics, e.line, e.message);
+                        break 'apply None;
+                    }
+                };
+                if let Err(m) = edit::apply_to_value(&mut value, &edits) {
+                    error(diagnostics, tree.node(root).line, m);
+                    break 'apply None;
+                }
+                diagnostics.push(Diagnostic::note(
+                    place(None),
+                    format!(
+                        "{}; this document was re-emitted from its value (comments and formatting inside it are not kept)",
+                        reason.0
+                    ),
+                ));
+                Some(reemit(p.text, &value, doc.crlf))
+            }
+        }
+    };
+    plans.extend(planned.into_iter().filter_map(|plan| plan.ok().flatten()));
+    text
 }
 
 /// A re-emitted document keeps its leading comment block (the `# Source:` line) and starts on a

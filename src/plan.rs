@@ -5,6 +5,8 @@
 //! finds the workloads of one parsed document, plans each, checks the plan against what the pod spec
 //! already has (identical: nothing to do; different: a conflict) and returns the edits.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
@@ -46,6 +48,11 @@ pub struct Injector<'c> {
     default_outputs: Option<usize>,
     namespace: String,
     pub limits: Limits,
+    /// The outputs path template, compiled once.
+    outputs_template: render::Inline,
+    /// Rendered env lists of the built-in env template, by context with the per-workload strings
+    /// (`outputsPath`, `storesAccessKeys`) replaced by placeholders (see [`Injector::env`]).
+    env_cache: RefCell<HashMap<String, Vec<Value>>>,
 }
 
 /// What one workload gets: plain data, shared by injection and diff.
@@ -175,6 +182,8 @@ impl<'c> Injector<'c> {
             default_outputs,
             namespace: namespace.unwrap_or("default").to_string(),
             limits: Limits::default(),
+            outputs_template: render::Inline::new(&config.outputs_path),
+            env_cache: RefCell::new(HashMap::new()),
         })
     }
 
@@ -373,6 +382,55 @@ impl<'c> Injector<'c> {
         Ok(Selection::Entries { data, outputs })
     }
 
+    /// The env vars of one workload: what `Renderer::env` gives for `context`.
+    ///
+    /// Most of the context is the same for every workload; only `outputsPath` and
+    /// `storesAccessKeys` (which names the outputs path) differ. The built-in template uses those
+    /// two only as `{{#if x}}` and `value: {{json x}}`, so its parsed output for any non-empty
+    /// strings is its output for placeholder strings with the placeholders replaced: render, parse
+    /// and validate once per distinct rest of the context. Only plain printable ASCII values take
+    /// this path (their JSON quoting reads back as themselves); an override template, other values
+    /// or any error take the direct path, so results and messages are the same either way.
+    fn env(&self, context: Value) -> Result<Vec<Value>, String> {
+        const OUT: &str = "\u{1}stowage-outputs-path\u{1}";
+        const KEYS: &str = "\u{1}stowage-stores-access-keys\u{1}";
+        let plain = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b));
+        let field = |k: &str| context.get(k).and_then(Value::as_str).unwrap_or("");
+        let (out, keys) = (field("outputsPath"), field("storesAccessKeys"));
+        if !self.renderer.env_is_builtin() || !plain(out) || !plain(keys) {
+            return self.renderer.env(&context);
+        }
+        let mut key_context = context.clone();
+        for (k, placeholder) in [("outputsPath", OUT), ("storesAccessKeys", KEYS)] {
+            if !field(k).is_empty() {
+                key_context[k] = Value::String(placeholder.to_string());
+            }
+        }
+        let key = key_context.to_string();
+        let cached = self.env_cache.borrow().get(&key).cloned();
+        let mut env = match cached {
+            Some(env) => env,
+            None => match self.renderer.env(&key_context) {
+                Ok(env) => {
+                    self.env_cache.borrow_mut().insert(key, env.clone());
+                    env
+                }
+                Err(_) => return self.renderer.env(&context),
+            },
+        };
+        fn fill(v: &mut Value, out: &str, keys: &str) {
+            match v {
+                Value::String(s) if s == OUT => *s = out.to_string(),
+                Value::String(s) if s == KEYS => *s = keys.to_string(),
+                Value::Array(a) => a.iter_mut().for_each(|v| fill(v, out, keys)),
+                Value::Object(m) => m.values_mut().for_each(|v| fill(v, out, keys)),
+                _ => {}
+            }
+        }
+        env.iter_mut().for_each(|v| fill(v, out, keys));
+        Ok(env)
+    }
+
     fn indices(&self, role: Role) -> Vec<usize> {
         (0..self.entries.len())
             .filter(|i| self.entries[*i].entry.role == role)
@@ -402,8 +460,7 @@ impl<'c> Injector<'c> {
             Some(i) => {
                 let context =
                     json!({"namespace": namespace, "name": workload.name, "kind": workload.kind});
-                let below =
-                    render::render_inline(&self.config.outputs_path, &context).map_err(|e| {
+                let below = self.outputs_template.render(&context).map_err(|e| {
                         format!("outputs path template `{}`: {e}", self.config.outputs_path)
                     })?;
                 let root = self.entries[i].entry.run_path().trim_end_matches('/');
@@ -480,7 +537,7 @@ impl<'c> Injector<'c> {
             "storesAccessKeys": flow(access_keys),
             "googleCredentials": if gcs_files.len() == 1 { gcs_files[0] } else { "" },
         });
-        let env = self.renderer.env(&context)?;
+        let env = self.env(context)?;
         Ok(Some(WorkloadPlan {
             kind: workload.kind.clone(),
             namespace,
@@ -500,13 +557,13 @@ impl<'c> Injector<'c> {
 
     /// The edits that bring one pod spec up to the plan. Blocks already there and identical are
     /// skipped (so a second run changes nothing); different ones are conflicts.
-    pub fn edits(
+    pub fn edits<'p>(
         &self,
         tree: &Tree,
-        plan: &WorkloadPlan,
+        plan: &'p WorkloadPlan,
         pod: &PodSpec,
         conflicts: &mut Vec<(Diagnostic, usize)>,
-    ) -> Result<Vec<Edit>, (usize, String)> {
+    ) -> Result<Vec<Edit<'p>>, (usize, String)> {
         let mut edits = Vec::new();
         let line_of = |id: NodeId| tree.node(id).line;
         let object = format!("{}/{}", plan.kind, plan.name);
@@ -530,7 +587,7 @@ impl<'c> Injector<'c> {
         };
 
         // Volumes, by name.
-        let existing = self.existing(tree, pod.spec, "volumes", "name", &pod.field)?;
+        let existing = self.existing(tree, pod.spec, "volumes", "name", &pod.field, &plan.volumes)?;
         let mut new_volumes = Vec::new();
         for v in &plan.volumes {
             let name = v["name"].as_str().unwrap_or_default();
@@ -545,7 +602,7 @@ impl<'c> Injector<'c> {
                         crate::edit::emit_flow(v)
                     ),
                 ),
-                None => new_volumes.push(v.clone()),
+                None => new_volumes.push(v),
             }
         }
         if !new_volumes.is_empty() {
@@ -553,7 +610,7 @@ impl<'c> Injector<'c> {
                 at: pod.spec,
                 pointer: pod.spec_pointer.clone(),
                 path: vec!["volumes"],
-                add: Addition::Items(new_volumes),
+                add: Addition::Items(shared(&plan.volumes, new_volumes)),
             });
         }
 
@@ -592,7 +649,7 @@ impl<'c> Injector<'c> {
                     ("volumeMounts", "mountPath", &plan.mounts),
                     ("env", "name", &plan.env),
                 ] {
-                    let existing = self.existing(tree, *c, key, id_key, &field)?;
+                    let existing = self.existing(tree, *c, key, id_key, &field, planned)?;
                     let mut new = Vec::new();
                     for item in planned {
                         let id = item[id_key].as_str().unwrap_or_default();
@@ -608,11 +665,11 @@ impl<'c> Injector<'c> {
                                     } else {
                                         "a mount at"
                                     },
-                                    crate::edit::emit_flow(old),
+                                    shown_existing(old, item),
                                     crate::edit::emit_flow(item)
                                 ),
                             ),
-                            None => new.push(item.clone()),
+                            None => new.push(item),
                         }
                     }
                     if !new.is_empty() {
@@ -620,7 +677,7 @@ impl<'c> Injector<'c> {
                             at: *c,
                             pointer: cptr.clone(),
                             path: vec![if key == "env" { "env" } else { "volumeMounts" }],
-                            add: Addition::Items(new),
+                            add: Addition::Items(shared(planned, new)),
                         });
                     }
                 }
@@ -655,6 +712,11 @@ impl<'c> Injector<'c> {
     }
 
     /// Items of list `key` in mapping `holder`, keyed by their `id_key` field, with their lines.
+    ///
+    /// Only items that may share an id with a `planned` one are compared, so others need not be
+    /// converted to values: when the document has no aliases and fewer nodes than the alias
+    /// budget (so converting cannot fail), a mapping item without a merge key whose `id_key` is
+    /// not planned is left out. Every other item is converted, as the comparison needs.
     fn existing(
         &self,
         tree: &Tree,
@@ -662,6 +724,7 @@ impl<'c> Injector<'c> {
         key: &str,
         id_key: &str,
         field: &str,
+        planned: &[Value],
     ) -> Result<Vec<(String, Value, usize)>, (usize, String)> {
         let Some(list) = tree.get(holder, key) else {
             return Ok(Vec::new());
@@ -675,8 +738,21 @@ impl<'c> Injector<'c> {
                 format!("`{field}.{key}` is not a list"),
             ));
         };
+        let lazy = !tree.has_aliases() && tree.len() <= self.limits.max_alias_nodes;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
+            if lazy && tree.entries(*item).is_some() && !tree.has_merge_key(*item) {
+                let id = tree
+                    .get(*item, id_key)
+                    .and_then(|n| tree.as_str(n))
+                    .unwrap_or("");
+                if !planned
+                    .iter()
+                    .any(|p| p.get(id_key).and_then(Value::as_str).unwrap_or_default() == id)
+                {
+                    continue;
+                }
+            }
             let value = tree
                 .value(*item, self.limits)
                 .map_err(|e| (e.line, format!("`{field}.{key}`: {}", e.message)))?;
@@ -862,6 +938,26 @@ fn prepare_entry<'c>(
         volume,
         credentials,
     })
+}
+
+/// An existing env var or mount as a conflict message shows it. Where stowage reads the variable
+/// from a Secret, the chart's literal `value` is a credential: it is not printed (issue 6).
+fn shown_existing(old: &Value, planned: &Value) -> String {
+    if planned.pointer("/valueFrom/secretKeyRef").is_some() && old.get("value").is_some() {
+        let mut shown = old.clone();
+        shown["value"] = Value::String("<redacted>".into());
+        return crate::edit::emit_flow(&shown);
+    }
+    crate::edit::emit_flow(old)
+}
+
+/// The items to add: all of `planned` (borrowed) or the `new` subset of it.
+fn shared<'p>(planned: &'p [Value], new: Vec<&'p Value>) -> Cow<'p, [Value]> {
+    if new.len() == planned.len() {
+        Cow::Borrowed(planned)
+    } else {
+        Cow::Owned(new.into_iter().cloned().collect())
+    }
 }
 
 /// `STOWAGE_CREDENTIALS_<ENTRY>`: upper-cased, `-` → `_` (injective for DNS-label entry names).

@@ -69,6 +69,14 @@ impl Renderer {
         Ok(Renderer { registry, origins })
     }
 
+    /// Whether the env template is the built-in one (whose output depends on `outputsPath` and
+    /// `storesAccessKeys` only through `{{#if}}` and `{{json}}`: see `plan`'s env cache).
+    pub fn env_is_builtin(&self) -> bool {
+        self.origins
+            .iter()
+            .any(|(n, o)| n == "env.yaml.hbs" && o.starts_with("built-in"))
+    }
+
     fn origin<'s>(&'s self, name: &'s str) -> &'s str {
         self.origins
             .iter()
@@ -157,6 +165,41 @@ impl Renderer {
                 self.checked(name, "env var", e, problems)
             })
             .collect()
+    }
+}
+
+/// A small inline template (the outputs path) compiled once for many renders.
+pub struct Inline {
+    template: String,
+    /// `None` when the template does not compile: every render then reports the error.
+    registry: Option<Handlebars<'static>>,
+}
+
+impl Inline {
+    pub fn new(template: &str) -> Inline {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        let registry = hb
+            .register_template_string("inline", template)
+            .is_ok()
+            .then_some(hb);
+        Inline {
+            template: template.to_string(),
+            registry,
+        }
+    }
+
+    /// What [`render_inline`] gives for this template and `context`.
+    pub fn render(&self, context: &Value) -> Result<String, String> {
+        match &self.registry {
+            Some(hb) => match hb.render("inline", context) {
+                Ok(text) => Ok(text),
+                // Errors name the template differently when it is registered: take render_inline's.
+                Err(_) => render_inline(&self.template, context),
+            },
+            None => render_inline(&self.template, context),
+        }
     }
 }
 

@@ -76,6 +76,8 @@ pub struct Tree<'a> {
     pub text: &'a str,
     nodes: Vec<Node<'a>>,
     pub root: Option<NodeId>,
+    /// The document has an alias node.
+    aliases: bool,
 }
 
 /// A parse error with its place in the parsed text (1-based line and column).
@@ -115,6 +117,7 @@ pub fn parse(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
         text,
         nodes: Vec::new(),
         root: None,
+        aliases: false,
     };
     // Open collections: (node, pending key of a mapping).
     let mut stack: Vec<(NodeId, Option<NodeId>)> = Vec::new();
@@ -143,7 +146,10 @@ pub fn parse(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
                 continue;
             }
             Event::Alias(id) => match anchors.get(&id) {
-                Some(target) => (0, None, Kind::Alias(*target)),
+                Some(target) => {
+                    tree.aliases = true;
+                    (0, None, Kind::Alias(*target))
+                }
                 None => return Err(err(line, col, "alias to an unknown anchor")),
             },
             Event::Scalar(text, style, anchor, tag) => {
@@ -265,17 +271,14 @@ impl<'a> Tree<'a> {
     pub fn as_str(&self, id: NodeId) -> Option<&str> {
         let node = self.node(self.resolve(id));
         match &node.kind {
-            Kind::Scalar { text, .. } => match scalar_value(text, node) {
-                Value::String(_) => Some(text),
-                _ => None,
-            },
+            Kind::Scalar { text, .. } if scalar_is_string(text, node) => Some(text),
             _ => None,
         }
     }
 
     pub fn is_null(&self, id: NodeId) -> bool {
         let node = self.node(self.resolve(id));
-        matches!(&node.kind, Kind::Scalar { text, .. } if scalar_value(text, node).is_null())
+        matches!(&node.kind, Kind::Scalar { text, .. } if scalar_is_null(text, node))
     }
 
     /// Entries of a mapping node (aliases resolved), or `None` when it is not a mapping.
@@ -318,23 +321,31 @@ impl<'a> Tree<'a> {
 
     /// The first duplicate key of any mapping in the document, as (line, column, key).
     pub fn find_duplicate_key(&self) -> Option<(usize, usize, String)> {
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for node in &self.nodes {
             if let Kind::Map { entries, .. } = &node.kind {
                 if entries.len() < 2 {
                     continue;
                 }
-                let mut seen: HashMap<String, ()> = HashMap::with_capacity(entries.len());
-                for (k, _) in entries {
-                    let key_node = self.node(*k);
-                    let key = match &key_node.kind {
-                        Kind::Scalar { text, .. } => text.to_string(),
-                        _ => continue,
+                let key_text = |k: &NodeId| match &self.node(*k).kind {
+                    Kind::Scalar { text, .. } if text != "<<" => Some(text.as_ref()),
+                    _ => None,
+                };
+                // Small mappings (almost all of them): compare pairwise, no hashing.
+                let small = entries.len() <= 12;
+                if !small {
+                    seen.clear();
+                }
+                for (i, (k, _)) in entries.iter().enumerate() {
+                    let Some(key) = key_text(k) else { continue };
+                    let dup = if small {
+                        entries[..i].iter().any(|(p, _)| key_text(p) == Some(key))
+                    } else {
+                        !seen.insert(key)
                     };
-                    if key == "<<" {
-                        continue;
-                    }
-                    if seen.insert(key.clone(), ()).is_some() {
-                        return Some((key_node.line, key_node.col + 1, key));
+                    if dup {
+                        let key_node = self.node(*k);
+                        return Some((key_node.line, key_node.col + 1, key.to_string()));
                     }
                 }
             }
@@ -352,7 +363,16 @@ impl<'a> Tree<'a> {
     }
 
     pub fn has_aliases(&self) -> bool {
-        self.nodes.iter().any(|n| matches!(n.kind, Kind::Alias(_)))
+        self.aliases
+    }
+
+    /// How many nodes the document has.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
     }
 
     /// The node's value as Kubernetes reads it. Merge keys are applied; alias expansion is bounded.
@@ -467,6 +487,36 @@ fn charge(budget: &mut usize, node: &Node) -> Result<(), YamlError> {
     Ok(())
 }
 
+/// Whether [`scalar_value`] gives a string, without building the value.
+fn scalar_is_string(text: &str, node: &Node) -> bool {
+    if let Some(tag) = &node.core_tag {
+        return match tag.as_str() {
+            "null" => false,
+            "bool" | "int" | "float" => plain_is_string(text),
+            _ => true,
+        };
+    }
+    match &node.kind {
+        Kind::Scalar { style, .. } if *style != ScalarStyle::Plain => true,
+        _ => plain_is_string(text),
+    }
+}
+
+/// Whether [`scalar_value`] gives null, without building the value.
+fn scalar_is_null(text: &str, node: &Node) -> bool {
+    if let Some(tag) = &node.core_tag {
+        return match tag.as_str() {
+            "null" => true,
+            "bool" | "int" | "float" => matches!(classify_plain(text), Plain::Null),
+            _ => false,
+        };
+    }
+    match &node.kind {
+        Kind::Scalar { style, .. } if *style != ScalarStyle::Plain => false,
+        _ => matches!(classify_plain(text), Plain::Null),
+    }
+}
+
 /// Type a scalar the way go-yaml v2 does for an untyped (`interface{}`) target.
 fn scalar_value(text: &str, node: &Node) -> Value {
     let style = match &node.kind {
@@ -489,19 +539,42 @@ fn scalar_value(text: &str, node: &Node) -> Value {
 
 /// go-yaml v2's `resolve` for plain scalars (YAML 1.1 booleans, legacy octal, underscores).
 pub fn resolve_plain(text: &str) -> Value {
+    match classify_plain(text) {
+        Plain::Null => Value::Null,
+        Plain::Bool(b) => Value::Bool(b),
+        Plain::Number(n) => Value::Number(n),
+        Plain::Str => Value::String(text.to_string()),
+    }
+}
+
+/// What [`resolve_plain`] makes of a plain scalar, without copying a string.
+enum Plain {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str,
+}
+
+/// Whether a plain scalar is read as a string (what [`resolve_plain`] would return), without
+/// allocating.
+pub fn plain_is_string(text: &str) -> bool {
+    matches!(classify_plain(text), Plain::Str)
+}
+
+fn classify_plain(text: &str) -> Plain {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "true" | "True" | "TRUE" => {
-            return Value::Bool(true);
+            return Plain::Bool(true);
         }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "false" | "False" | "FALSE" => {
-            return Value::Bool(false);
+            return Plain::Bool(false);
         }
         _ => {}
     }
     let first = text.as_bytes()[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Value::String(text.to_string());
+        return Plain::Str;
     }
     let plain: Cow<str> = if text.contains('_') {
         Cow::Owned(text.replace('_', ""))
@@ -509,20 +582,20 @@ pub fn resolve_plain(text: &str) -> Value {
         Cow::Borrowed(text)
     };
     if let Some(n) = parse_go_int(&plain) {
-        return Value::Number(n);
+        return Plain::Number(n);
     }
     if is_yaml_float(&plain) {
         if let Ok(f) = plain.parse::<f64>() {
             if f.is_finite() {
                 if let Some(n) = Number::from_f64(f) {
-                    return Value::Number(n);
+                    return Plain::Number(n);
                 }
             }
         }
         // Overflowing floats (e.g. an unquoted hash) stay strings, as in go-yaml.
-        return Value::String(text.to_string());
+        return Plain::Str;
     }
-    Value::String(text.to_string())
+    Plain::Str
 }
 
 /// `strconv.ParseInt(s, 0, 64)` then `ParseUint`, as go-yaml v2 tries them.
