@@ -67,6 +67,12 @@ struct Insertion {
 /// Apply `edits` to the document text of `tree`, returning the new text.
 pub fn apply(tree: &Tree, edits: &[Edit]) -> Result<String, Failure> {
     let text = tree.text;
+    // Lines ended by a lone `\r` (classic Mac) are lines to YAML but not to our line arithmetic.
+    if text.contains('\r') && text.split('\r').skip(1).any(|rest| !rest.starts_with('\n')) {
+        return Err(reemit(
+            "the document ends lines with a lone carriage return",
+        ));
+    }
     let style = Style::of(tree);
     let mut insertions: Vec<Insertion> = Vec::new();
     for edit in edits {
@@ -203,7 +209,9 @@ fn plan_insertion(
                         implicit_null: true,
                         ..
                     } if !is_flow(tree, map) => {
-                        out.push(under_empty_key(tree, style, key_node, rest, &edit.add));
+                        out.push(under_empty_key(
+                            tree, style, key_node, value, rest, &edit.add,
+                        ));
                         return Ok(());
                     }
                     Kind::Scalar { .. } if tree.is_null(value) => {
@@ -274,6 +282,20 @@ fn nested_value(rest: &[&str], add: &Addition) -> Value {
     value
 }
 
+/// Where to insert after a node that ends at `end`. A block scalar's span runs on past its trailing
+/// newline into the next line's indentation: then the insertion goes at the start of that line.
+fn after_node(text: &str, end: usize) -> usize {
+    let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+    if end > line_start
+        && text.as_bytes()[line_start..end]
+            .iter()
+            .all(|b| *b == b' ' || *b == b'\t')
+    {
+        return line_start;
+    }
+    after_line(text, end)
+}
+
 /// Offset just after the line on which `end` falls (or `end` itself when it starts a line).
 fn after_line(text: &str, end: usize) -> usize {
     if end > 0 && text.as_bytes()[end - 1] == b'\n' {
@@ -339,12 +361,13 @@ fn new_key(
             .last()
             .map(|(_, v)| *v)
             .expect("block mappings have entries");
-        let offset = after_line(text, tree.node(last).end);
+        let offset = after_node(text, tree.node(last).end);
         return block_insertion(text, style, offset, node.col, lines);
     }
     let value = nested_value(rest, add);
     if is_flow(tree, map) {
-        let entry = format!("{}: {}", emit_key(key), emit_flow(&value));
+        // Flow keys are always quoted, so a JSON document stays JSON.
+        let entry = format!("{}: {}", Value::String(key.to_string()), emit_flow(&value));
         return flow_insertion(tree, map, entries.last().map(|(_, v)| *v), entry);
     }
     let mut lines = String::new();
@@ -353,7 +376,7 @@ fn new_key(
         .last()
         .map(|(_, v)| *v)
         .expect("block mappings have entries");
-    let offset = after_line(text, tree.node(last).end);
+    let offset = after_node(text, tree.node(last).end);
     block_insertion(text, style, offset, node.col, lines)
 }
 
@@ -362,10 +385,13 @@ fn under_empty_key(
     tree: &Tree,
     style: &Style,
     key_node: NodeId,
+    value: NodeId,
     rest: &[&str],
     add: &Addition,
 ) -> Insertion {
     let key = tree.node(key_node);
+    // The empty value sits at its `:`, which is on the key's line or, after `? key`, below it.
+    let colon_line_end = after_line(tree.text, (tree.node(value).start + 1).min(tree.text.len()));
     let mut lines = String::new();
     if let ([], Addition::Items(items)) = (rest, add) {
         let dash = if style.compact_lists {
@@ -374,7 +400,7 @@ fn under_empty_key(
             key.col + 2
         };
         emit_items(&mut lines, style, dash, items);
-        let offset = after_line(tree.text, key.end);
+        let offset = colon_line_end;
         return Insertion {
             rank: 0,
             ..block_insertion(tree.text, style, offset, key.col, lines)
@@ -399,7 +425,7 @@ fn under_empty_key(
         }
         _ => unreachable!("additions are lists or mappings"),
     }
-    let offset = after_line(tree.text, key.end);
+    let offset = colon_line_end;
     Insertion {
         rank: 0,
         ..block_insertion(tree.text, style, offset, key.col, lines)
@@ -418,7 +444,7 @@ fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &[Value]) -> Ins
     let mut lines = String::new();
     emit_items(&mut lines, style, dash, items);
     let last = *node_items.last().expect("block lists have items");
-    let offset = after_line(text, tree.node(last).end);
+    let offset = after_node(text, tree.node(last).end);
     let insertion = block_insertion(text, style, offset, dash, lines);
     // A compact list's items sit at the column of the keys of the mapping holding it: they still
     // belong to that mapping's last value, so they go before a new key of that mapping.
@@ -434,7 +460,7 @@ fn extend_map(tree: &Tree, style: &Style, map: NodeId, entries: &[(String, Value
     if is_flow(tree, map) {
         let joined: Vec<String> = entries
             .iter()
-            .map(|(k, v)| format!("{}: {}", emit_key(k), emit_flow(v)))
+            .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), emit_flow(v)))
             .collect();
         return flow_insertion(
             tree,
@@ -451,7 +477,7 @@ fn extend_map(tree: &Tree, style: &Style, map: NodeId, entries: &[(String, Value
         .last()
         .map(|(_, v)| *v)
         .expect("block mappings have entries");
-    let offset = after_line(tree.text, tree.node(last).end);
+    let offset = after_node(tree.text, tree.node(last).end);
     block_insertion(tree.text, style, offset, node.col, lines)
 }
 
@@ -497,13 +523,7 @@ fn flow_insertion(
     }
 }
 
-/// A key as YAML text: plain when nothing could misread it, else double-quoted.
-fn emit_key(key: &str) -> String {
-    let mut out = String::new();
-    push_key(&mut out, key);
-    out
-}
-
+/// A block key as YAML text: plain when nothing could misread it, else double-quoted.
 fn push_key(out: &mut String, key: &str) {
     let plain_safe = key
         .as_bytes()
@@ -633,7 +653,10 @@ fn emit_items(out: &mut String, style: &Style, dash: usize, items: &[Value]) {
     for item in items {
         emit_item(out, style, dash, item);
     }
-    style.memo.borrow_mut().push((key, out[start..].to_string()));
+    style
+        .memo
+        .borrow_mut()
+        .push((key, out[start..].to_string()));
 }
 
 /// `- item` with the dash at `dash`, block style.
@@ -755,9 +778,7 @@ mod tests {
     }
 
     fn vol() -> Addition<'static> {
-        Addition::Items(
-            vec![json!({"name": "data1", "hostPath": {"path": "/data"}})].into(),
-        )
+        Addition::Items(vec![json!({"name": "data1", "hostPath": {"path": "/data"}})].into())
     }
 
     #[test]
@@ -813,7 +834,7 @@ mod tests {
         );
         assert_eq!(
             edit("{x: 1}", vec!["volumes"], vol()),
-            "{x: 1, volumes: [{\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}]}"
+            "{x: 1, \"volumes\": [{\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}]}"
         );
         assert_eq!(
             edit("v: []\n", vec!["v"], Addition::Items(vec![json!(1)].into())),
@@ -860,6 +881,53 @@ mod tests {
             out,
             "spec:\n  containers:\n  - name: c\n    env:\n    - name: \"E\"\n    volumeMounts:\n    - name: \"m\"\n  volumes:\n  - name: \"data1\"\n    hostPath:\n      path: \"/data\"\n"
         );
+    }
+
+    #[test]
+    fn inserts_after_a_block_scalar_that_ends_a_mapping() {
+        // The scalar's span runs into the next line's indentation; the insertion must not skip it.
+        let text = "containers:\n- name: a\n  args: |\n    x\n- name: b\n";
+        let tree = parse(text, Limits::default()).unwrap();
+        let a = tree
+            .items(tree.get(tree.root.unwrap(), "containers").unwrap())
+            .unwrap()[0];
+        let e = Edit {
+            at: a,
+            pointer: String::new(),
+            path: vec!["env"],
+            add: Addition::Items(Cow::Owned(vec![json!({"name": "E"})])),
+        };
+        assert_eq!(
+            apply(&tree, &[e]).unwrap(),
+            "containers:\n- name: a\n  args: |\n    x\n  env:\n  - name: \"E\"\n- name: b\n"
+        );
+    }
+
+    #[test]
+    fn fills_an_explicit_empty_key_below_its_colon() {
+        let text = "? env\n:\nname: x\n";
+        let out = edit(
+            text,
+            vec!["env"],
+            Addition::Items(Cow::Owned(vec![json!({"name": "E"})])),
+        );
+        assert_eq!(out, "? env\n:\n    - name: \"E\"\nname: x\n");
+        assert_eq!(
+            crate::yaml::parse_value(&out, Limits::default()).unwrap(),
+            json!({"env": [{"name": "E"}], "name": "x"})
+        );
+    }
+
+    #[test]
+    fn asks_for_reemit_on_lone_carriage_returns() {
+        let tree = parse("a: 1\rb: 2\r", Limits::default()).unwrap();
+        let e = Edit {
+            at: tree.root.unwrap(),
+            pointer: String::new(),
+            path: vec!["c"],
+            add: vol(),
+        };
+        assert!(matches!(apply(&tree, &[e]), Err(Failure::NeedsReemit(_))));
     }
 
     #[test]

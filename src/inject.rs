@@ -59,7 +59,10 @@ pub struct Outcome {
 
 /// A parsed document of the stream, kept between the config pass and the injection pass.
 struct Parsed<'a> {
+    /// The parsed text: the document's body, after its `%` directives and `---` when it has any.
     text: &'a str,
+    /// Where the body starts in `text` (after directives and the `---` marker).
+    body_offset: usize,
     tree: Tree<'a>,
     kind: Option<String>,
     api_version: Option<String>,
@@ -113,50 +116,38 @@ pub fn post_render(
     }
     let text = std::str::from_utf8(input).expect("split checked UTF-8");
     let mut diagnostics = Vec::new();
+    // YAML errors, by document, reported first and in stream order whichever pass finds them.
+    let mut yaml_errors: Vec<(usize, Diagnostic)> = Vec::new();
 
-    // Pass 1: parse what the line scan can't classify, and find in-stream config documents.
-    let mut parsed: Vec<Option<Parsed>> = Vec::with_capacity(docs.len());
+    // Pass 1: find the config. Only config documents and documents whose kind the line scan can't
+    // read are parsed now; workloads are parsed one at a time in pass 2, so memory stays near the
+    // size of the input plus the output.
+    let mut early: Vec<Option<Parsed>> = (0..docs.len()).map(|_| None).collect();
     for (i, doc) in docs.iter().enumerate() {
-        let needs_parse = doc.class == Class::Object
-            && (!doc.certain || doc_is_config(doc) || might_hold_workloads(doc));
-        if !needs_parse {
-            parsed.push(None);
-            continue;
-        }
-        let range = doc.parse_range();
-        let doc_text = &text[range];
-        match yaml::parse(doc_text, options.yaml) {
-            Ok(tree) => {
-                let root = tree.root;
-                let field = |k: &str| {
-                    root.and_then(|r| tree.get(r, k))
-                        .and_then(|n| tree.as_str(n))
-                        .map(str::to_string)
-                };
-                let (kind, api_version) = (field("kind"), field("apiVersion"));
-                parsed.push(Some(Parsed {
-                    text: doc_text,
-                    tree,
-                    kind,
-                    api_version,
-                }));
-            }
-            Err(e) => {
-                let (line, column) = shift(doc, e.line, e.column);
-                diagnostics.push(
-                    Diagnostic::error(
-                        doc_place(doc, i, None, Some((line, column))),
-                        format!("invalid YAML: {}", e.message),
-                    )
-                    .with_hint("fix the template that rendered this document"),
-                );
-                parsed.push(None);
+        if doc.class == Class::Object && (!doc.certain || doc_is_config(doc)) {
+            match parse_doc(text, doc, i, options) {
+                Ok(p) => early[i] = Some(p),
+                Err(d) => yaml_errors.push((i, d)),
             }
         }
     }
     let config_docs: Vec<usize> = (0..docs.len())
-        .filter(|i| parsed[*i].as_ref().is_some_and(is_config))
+        .filter(|i| early[*i].as_ref().is_some_and(is_config))
         .collect();
+    // On a config problem, the YAML errors of the workloads are reported with it.
+    let with_yaml_errors = |mut yaml_errors: Vec<(usize, Diagnostic)>, rest: Vec<Diagnostic>| {
+        for (i, doc) in docs.iter().enumerate() {
+            if early[i].is_none() && needs_parse(doc, &[]) {
+                if let Err(d) = parse_doc(text, doc, i, options) {
+                    yaml_errors.push((i, d));
+                }
+            }
+        }
+        yaml_errors.sort_by_key(|(i, _)| *i);
+        let mut all: Vec<Diagnostic> = yaml_errors.into_iter().map(|(_, d)| d).collect();
+        all.extend(rest);
+        all
+    };
     let (persistence, origin) = match (&source, config_docs.as_slice()) {
         (
             ConfigSource::Values {
@@ -174,14 +165,17 @@ pub fn post_render(
                 .with_hint("use one: drop --values, or stop rendering the Persistence document"),
             );
         }
-        (ConfigSource::InStream, []) if has_errors(&diagnostics) => return Err(diagnostics),
+        (ConfigSource::InStream, []) if !yaml_errors.is_empty() => {
+            return Err(with_yaml_errors(yaml_errors, Vec::new()));
+        }
         (ConfigSource::InStream, []) => {
-            return fail(Diagnostic::error(Place::default(), "no persistence config").with_hint(
+            let missing = Diagnostic::error(Place::default(), "no persistence config").with_hint(
                 "pass --values FILE, or render a `apiVersion: stowage.dev/v1alpha1, kind: Persistence` document into the stream",
-            ));
+            );
+            return Err(with_yaml_errors(yaml_errors, vec![missing]));
         }
         (ConfigSource::InStream, [i]) => {
-            let p = parsed[*i].as_ref().unwrap();
+            let p = early[*i].as_ref().unwrap();
             let root = p.tree.root.unwrap();
             let value = p.tree.value(root, options.yaml).map_err(|e| {
                 vec![Diagnostic::error(
@@ -209,12 +203,10 @@ pub fn post_render(
     };
     let (config, config_diagnostics) = config::build(&persistence, &origin);
     diagnostics.extend(config_diagnostics);
-    let Some(config) = config else {
-        return Err(diagnostics);
+    let config = match config {
+        Some(c) if !has_errors(&diagnostics) => c,
+        _ => return Err(with_yaml_errors(yaml_errors, diagnostics)),
     };
-    if has_errors(&diagnostics) {
-        return Err(diagnostics);
-    }
 
     let renderer = Renderer::new(options.templates.as_deref())
         .map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
@@ -239,52 +231,32 @@ pub fn post_render(
         if doc.class == Class::Object {
             objects_out += 1;
         }
-        // Configured workload kinds (CRDs) are known only now that the config is.
-        let late;
-        let p = match &parsed[i] {
-            Some(p) => p,
-            None if doc.class == Class::Object
-                && doc
-                    .kind
-                    .as_deref()
-                    .is_some_and(|k| config.workload_kinds.iter().any(|w| w.kind == k)) =>
-            {
-                let doc_text = &text[doc.parse_range()];
-                match yaml::parse(doc_text, options.yaml) {
-                    Ok(tree) => {
-                        late = Parsed {
-                            text: doc_text,
-                            tree,
-                            kind: doc.kind.clone(),
-                            api_version: doc.api_version.clone(),
-                        };
-                        &late
-                    }
-                    Err(e) => {
-                        let at = shift(doc, e.line, e.column);
-                        diagnostics.push(Diagnostic::error(
-                            doc_place(doc, i, None, Some(at)),
-                            format!("invalid YAML: {}", e.message),
-                        ));
+        let parsed = match early[i].take() {
+            Some(p) => Some(p),
+            None if needs_parse(doc, &config.workload_kinds) => {
+                match parse_doc(text, doc, i, options) {
+                    Ok(p) => Some(p),
+                    Err(d) => {
+                        yaml_errors.push((i, d));
                         continue;
                     }
                 }
             }
-            None => {
-                output.extend_from_slice(doc.bytes(input));
-                continue;
-            }
+            None => None,
         };
-        match inject_document(
-            doc,
-            i,
-            p,
-            &injector,
-            &config,
-            options,
-            &mut diagnostics,
-            &mut plans,
-        ) {
+        let new_text = parsed.as_ref().and_then(|p| {
+            inject_document(
+                doc,
+                i,
+                p,
+                &injector,
+                &config,
+                options,
+                &mut diagnostics,
+                &mut plans,
+            )
+        });
+        match new_text {
             Some(new_text) => {
                 let range = doc.parse_range();
                 output.extend_from_slice(&input[doc.range.start..range.start]);
@@ -294,8 +266,11 @@ pub fn post_render(
             None => output.extend_from_slice(doc.bytes(input)),
         }
     }
-    if has_errors(&diagnostics) {
-        return Err(diagnostics);
+    if !yaml_errors.is_empty() || has_errors(&diagnostics) {
+        yaml_errors.sort_by_key(|(i, _)| *i);
+        let mut all: Vec<Diagnostic> = yaml_errors.into_iter().map(|(_, d)| d).collect();
+        all.extend(diagnostics);
+        return Err(all);
     }
     if objects_out == 0 {
         diagnostics.push(
@@ -311,6 +286,52 @@ pub fn post_render(
     })
 }
 
+/// Parse one document of the stream; a YAML error becomes a diagnostic with its stream position.
+fn parse_doc<'a>(
+    text: &'a str,
+    doc: &Document,
+    index: usize,
+    options: &Options,
+) -> Result<Parsed<'a>, Diagnostic> {
+    let doc_text = &text[doc.parse_range()];
+    match yaml::parse(doc_text, options.yaml) {
+        Ok(tree) => {
+            let root = tree.root;
+            let field = |k: &str| {
+                root.and_then(|r| tree.get(r, k))
+                    .and_then(|n| tree.as_str(n))
+                    .map(str::to_string)
+            };
+            let (kind, api_version) = (field("kind"), field("apiVersion"));
+            Ok(Parsed {
+                text: doc_text,
+                body_offset: doc.body.start - doc.parse_range().start,
+                tree,
+                kind,
+                api_version,
+            })
+        }
+        Err(e) => {
+            let (line, column) = shift(doc, e.line, e.column);
+            Err(Diagnostic::error(
+                doc_place(doc, index, None, Some((line, column))),
+                format!("invalid YAML: {}", e.message),
+            )
+            .with_hint("fix the template that rendered this document"))
+        }
+    }
+}
+
+/// Whether a document the line scan classified must be parsed: it may hold workloads.
+fn needs_parse(doc: &Document, workload_kinds: &[config::WorkloadKind]) -> bool {
+    doc.class == Class::Object
+        && doc.kind.as_deref().is_some_and(|k| {
+            stream::is_workload_kind(k)
+                || is_list_kind(k)
+                || workload_kinds.iter().any(|w| w.kind == k)
+        })
+}
+
 fn is_config(p: &Parsed) -> bool {
     p.kind.as_deref() == Some(CONFIG_KIND)
         && p.api_version
@@ -320,15 +341,6 @@ fn is_config(p: &Parsed) -> bool {
 
 fn doc_is_config(doc: &Document) -> bool {
     doc.kind.as_deref() == Some(CONFIG_KIND)
-}
-
-/// Whether a document whose kind the line scan read could hold a workload.
-fn might_hold_workloads(doc: &Document) -> bool {
-    // Every kind might be a configured CRD; the caller filters by config later, so parse only the
-    // built-in ones here and let configured kinds be parsed in pass 2.
-    doc.kind
-        .as_deref()
-        .is_some_and(|k| stream::is_workload_kind(k) || is_list_kind(k))
 }
 
 /// Edit one parsed document; `None` when it needs no change.
@@ -439,13 +451,36 @@ fn inject_document(
         if edits.is_empty() || has_errors(diagnostics) {
             break 'apply None;
         }
-        match edit::apply(tree, &edits) {
-            Ok(text) => Some(text),
+        // Text inserted under an anchor that aliases repeat would land in every one of them.
+        let shared = if tree.has_aliases() {
+            tree.shared_nodes()
+        } else {
+            Vec::new()
+        };
+        let under_shared_anchor = edits
+            .iter()
+            .any(|e| shared.get(e.at.0 as usize) == Some(&true));
+        let textual = match edit::apply(tree, &edits) {
+            Ok(_) if under_shared_anchor => {
+                Err("the edit point is inside an anchor that aliases repeat".to_string())
+            }
+            // Test builds read every edited document back: an insertion bug becomes a failure.
+            Ok(text) if cfg!(debug_assertions) => {
+                match reads_as_planned(tree, root, &edits, &text, options.yaml) {
+                    Some(false) => panic!("inserted text does not read as planned:\n{text}"),
+                    _ => Ok(text),
+                }
+            }
+            Ok(text) => Ok(text),
             Err(Failure::WrongShape(w)) => {
                 error(diagnostics, w.line, w.message);
-                None
+                break 'apply None;
             }
-            Err(Failure::NeedsReemit(reason)) => {
+            Err(Failure::NeedsReemit(reason)) => Err(reason.0),
+        };
+        match textual {
+            Ok(text) => Some(text),
+            Err(reason) => {
                 let mut value = match tree.value(root, options.yaml) {
                     Ok(v) => v,
                     Err(e) => {
@@ -460,16 +495,39 @@ fn inject_document(
                 diagnostics.push(Diagnostic::note(
                     place(None),
                     format!(
-                        "{}; this document was re-emitted from its value (comments and formatting inside it are not kept)",
-                        reason.0
+                        "{reason}; this document was re-emitted from its value (comments and formatting inside it are not kept)"
                     ),
                 ));
-                Some(reemit(p.text, &value, doc.crlf))
+                Some(format!(
+                    "{}{}",
+                    &p.text[..p.body_offset],
+                    reemit(&p.text[p.body_offset..], &value, doc.crlf)
+                ))
             }
         }
     };
     plans.extend(planned.into_iter().filter_map(|plan| plan.ok().flatten()));
     text
+}
+
+/// Whether `new_text` reads back as the document's value with the edits applied (`None` when the
+/// value can't be computed, e.g. an alias bomb stowage never expands).
+fn reads_as_planned(
+    tree: &Tree,
+    root: crate::yaml::NodeId,
+    edits: &[edit::Edit],
+    new_text: &str,
+    limits: yaml::Limits,
+) -> Option<bool> {
+    let mut expected = tree.value(root, limits).ok()?;
+    edit::apply_to_value(&mut expected, edits).ok()?;
+    let Ok(new_tree) = yaml::parse(new_text, limits) else {
+        return Some(false);
+    };
+    if new_tree.find_duplicate_key().is_some() {
+        return Some(false);
+    }
+    Some(new_tree.root.and_then(|r| new_tree.value(r, limits).ok()) == Some(expected))
 }
 
 /// A re-emitted document keeps its leading comment block (the `# Source:` line) and starts on a

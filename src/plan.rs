@@ -461,8 +461,8 @@ impl<'c> Injector<'c> {
                 let context =
                     json!({"namespace": namespace, "name": workload.name, "kind": workload.kind});
                 let below = self.outputs_template.render(&context).map_err(|e| {
-                        format!("outputs path template `{}`: {e}", self.config.outputs_path)
-                    })?;
+                    format!("outputs path template `{}`: {e}", self.config.outputs_path)
+                })?;
                 let root = self.entries[i].entry.run_path().trim_end_matches('/');
                 Some(format!("{root}/{}", below.trim_start_matches('/')))
             }
@@ -587,12 +587,13 @@ impl<'c> Injector<'c> {
         };
 
         // Volumes, by name.
-        let existing = self.existing(tree, pod.spec, "volumes", "name", &pod.field, &plan.volumes)?;
+        let existing =
+            self.existing(tree, pod.spec, "volumes", "name", &pod.field, &plan.volumes)?;
         let mut new_volumes = Vec::new();
         for v in &plan.volumes {
             let name = v["name"].as_str().unwrap_or_default();
             match existing.iter().find(|(k, _, _)| k == name) {
-                Some((_, old, line)) if old == v => {}
+                Some((_, old, _)) if same_block(old, v) => {}
                 Some((_, old, line)) => conflict(
                     *line,
                     format!("{}.volumes", pod.field),
@@ -654,7 +655,7 @@ impl<'c> Injector<'c> {
                     for item in planned {
                         let id = item[id_key].as_str().unwrap_or_default();
                         match existing.iter().find(|(k, _, _)| k == id) {
-                            Some((_, old, _)) if old == item => {}
+                            Some((_, old, _)) if same_block(old, item) => {}
                             Some((_, old, line)) => conflict(
                                 *line,
                                 format!("{field}.{key}"),
@@ -688,17 +689,24 @@ impl<'c> Injector<'c> {
             let existing = tree
                 .get(pod.template, "metadata")
                 .and_then(|m| tree.get(m, "annotations"));
-            let new: Vec<(String, Value)> = plan
-                .pod_annotations
-                .iter()
-                .filter(|(k, v)| {
-                    existing
-                        .and_then(|a| tree.get(a, k))
-                        .and_then(|n| tree.as_str(n))
-                        != v.as_str()
-                })
-                .cloned()
-                .collect();
+            let mut new: Vec<(String, Value)> = Vec::new();
+            for (k, v) in &plan.pod_annotations {
+                match existing.and_then(|a| tree.get(a, k)) {
+                    None => new.push((k.clone(), v.clone())),
+                    Some(n) if tree.as_str(n) == v.as_str() => {}
+                    Some(n) => conflict(
+                        line_of(n),
+                        match pod.field.strip_suffix(".spec") {
+                            Some(template) => format!("{template}.metadata.annotations"),
+                            None => "metadata.annotations".to_string(),
+                        },
+                        format!(
+                            "the pod template already has annotation `{k}` with another value (stowage needs {})",
+                            crate::edit::emit_flow(v)
+                        ),
+                    ),
+                }
+            }
             if !new.is_empty() {
                 edits.push(Edit {
                     at: pod.template,
@@ -963,4 +971,22 @@ fn shared<'p>(planned: &'p [Value], new: Vec<&'p Value>) -> Cow<'p, [Value]> {
 /// `STOWAGE_CREDENTIALS_<ENTRY>`: upper-cased, `-` → `_` (injective for DNS-label entry names).
 pub fn credentials_env_name(prefix: &str, entry: &str) -> String {
     format!("{prefix}{}", entry.to_uppercase().replace('-', "_"))
+}
+
+/// Whether an existing block is the one stowage would add. `readOnly: false` is what Kubernetes
+/// assumes when `readOnly` is absent, so it doesn't make a block different.
+fn same_block(existing: &Value, planned: &Value) -> bool {
+    fn strip(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .filter(|(k, v)| !(k.as_str() == "readOnly" && **v == Value::Bool(false)))
+                    .map(|(k, v)| (k.clone(), strip(v)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(strip).collect()),
+            other => other.clone(),
+        }
+    }
+    existing == planned || strip(existing) == strip(planned)
 }

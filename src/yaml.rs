@@ -366,6 +366,32 @@ impl<'a> Tree<'a> {
         self.aliases
     }
 
+    /// For each node, whether it lies inside a node that an alias repeats: text inserted there
+    /// would appear at every alias too.
+    pub fn shared_nodes(&self) -> Vec<bool> {
+        let mut shared = vec![false; self.nodes.len()];
+        let mut parent: Vec<Option<NodeId>> = vec![None; self.nodes.len()];
+        for (i, node) in self.nodes.iter().enumerate() {
+            let me = Some(NodeId(i as u32));
+            match &node.kind {
+                Kind::Alias(target) => shared[target.0 as usize] = true,
+                Kind::Seq { items, .. } => items.iter().for_each(|c| parent[c.0 as usize] = me),
+                Kind::Map { entries, .. } => entries.iter().for_each(|(k, v)| {
+                    parent[k.0 as usize] = me;
+                    parent[v.0 as usize] = me;
+                }),
+                Kind::Scalar { .. } => {}
+            }
+        }
+        // Parents come before their children in the arena, so one forward pass propagates.
+        for i in 0..shared.len() {
+            if let Some(p) = parent[i] {
+                shared[i] |= shared[p.0 as usize];
+            }
+        }
+        shared
+    }
+
     /// How many nodes the document has.
     pub fn len(&self) -> usize {
         self.nodes.len()
