@@ -335,6 +335,12 @@ fn schema_value() -> &'static Value {
     })
 }
 
+/// Compile the embedded schema now (it is the largest fixed cost of a run; post-render does it on
+/// a second thread while it reads and splits the stream).
+pub fn warm_up() {
+    validator();
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {

@@ -73,6 +73,8 @@ pub fn post_render(
     source: ConfigSource,
     options: &Options,
 ) -> Result<Outcome, Vec<Diagnostic>> {
+    // The schema compiles on the other core while this one splits, parses and compiles templates.
+    std::thread::spawn(config::warm_up);
     let fail = |d: Diagnostic| Err(vec![d]);
     if input.len() > options.max_input_bytes {
         return fail(
@@ -201,6 +203,8 @@ pub fn post_render(
             );
         }
     };
+    let renderer = Renderer::new(options.templates.as_deref())
+        .map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
     let (config, config_diagnostics) = config::build(&persistence, &origin);
     diagnostics.extend(config_diagnostics);
     let config = match config {
@@ -208,8 +212,6 @@ pub fn post_render(
         _ => return Err(with_yaml_errors(yaml_errors, diagnostics)),
     };
 
-    let renderer = Renderer::new(options.templates.as_deref())
-        .map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
     let Ok(mut injector) = Injector::prepare(
         &config,
         &renderer,

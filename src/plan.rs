@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -53,7 +54,11 @@ pub struct Injector<'c> {
     /// Rendered env lists of the built-in env template, by context with the per-workload strings
     /// (`outputsPath`, `storesAccessKeys`) replaced by placeholders (see [`Injector::env`]).
     env_cache: RefCell<HashMap<String, Vec<Value>>>,
+    /// Pod volumes and container mounts, by selection (data entries, outputs entry).
+    blocks: RefCell<HashMap<Selected, (Arc<[Value]>, Arc<[Value]>)>>,
 }
+
+type Selected = (Vec<usize>, Option<usize>);
 
 /// What one workload gets: plain data, shared by injection and diff.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,8 +69,9 @@ pub struct WorkloadPlan {
     pub data: Vec<String>,
     pub outputs: Option<String>,
     pub outputs_path: Option<String>,
-    pub volumes: Vec<Value>,
-    pub mounts: Vec<Value>,
+    /// Shared by every workload with the same selection (most of a release).
+    pub volumes: Arc<[Value]>,
+    pub mounts: Arc<[Value]>,
     pub env: Vec<Value>,
     /// Annotations for the pod template (`gke-gcsfuse/volumes` for GCS FUSE mounts).
     pub pod_annotations: Vec<(String, Value)>,
@@ -184,6 +190,7 @@ impl<'c> Injector<'c> {
             limits: Limits::default(),
             outputs_template: render::Inline::new(&config.outputs_path),
             env_cache: RefCell::new(HashMap::new()),
+            blocks: RefCell::new(HashMap::new()),
         })
     }
 
@@ -467,9 +474,11 @@ impl<'c> Injector<'c> {
                 Some(format!("{root}/{}", below.trim_start_matches('/')))
             }
         };
+        let blocks_key = (data.clone(), outputs);
+        let cached = self.blocks.borrow().get(&blocks_key).cloned();
         for i in data.iter().copied().chain(outputs) {
             let p = &self.entries[i];
-            if let Some((volume, mount)) = &p.volume {
+            if let (None, Some((volume, mount))) = (&cached, &p.volume) {
                 if !volumes.contains(volume) {
                     volumes.push(volume.clone());
                     mounts.push(mount.clone());
@@ -497,8 +506,10 @@ impl<'c> Injector<'c> {
                     json!({"store": store.as_str(), "secret_key": c.env_name}),
                 );
                 if !credentials.iter().any(|x| x.env_name == c.env_name) {
-                    volumes.push(c.volume.clone());
-                    mounts.push(c.mount.clone());
+                    if cached.is_none() {
+                        volumes.push(c.volume.clone());
+                        mounts.push(c.mount.clone());
+                    }
                     credentials.push(c);
                     if *store == Store::Gcs {
                         gcs_files.push(&c.file);
@@ -513,6 +524,14 @@ impl<'c> Injector<'c> {
             }
         }
         pod_annotations.dedup();
+        let (volumes, mounts) = match cached {
+            Some(blocks) => blocks,
+            None => {
+                let blocks: (Arc<[Value]>, Arc<[Value]>) = (volumes.into(), mounts.into());
+                self.blocks.borrow_mut().insert(blocks_key, blocks.clone());
+                blocks
+            }
+        };
         let names = &self.config.env;
         let flow = |m: serde_json::Map<String, Value>| {
             if m.is_empty() {
@@ -590,7 +609,7 @@ impl<'c> Injector<'c> {
         let existing =
             self.existing(tree, pod.spec, "volumes", "name", &pod.field, &plan.volumes)?;
         let mut new_volumes = Vec::new();
-        for v in &plan.volumes {
+        for v in plan.volumes.iter() {
             let name = v["name"].as_str().unwrap_or_default();
             match existing.iter().find(|(k, _, _)| k == name) {
                 Some((_, old, _)) if same_block(old, v) => {}
@@ -647,8 +666,8 @@ impl<'c> Injector<'c> {
                 let field = format!("{}.{list}[{i}]", pod.field);
                 let cptr = format!("{}/{list}/{i}", pod.spec_pointer);
                 for (key, id_key, planned) in [
-                    ("volumeMounts", "mountPath", &plan.mounts),
-                    ("env", "name", &plan.env),
+                    ("volumeMounts", "mountPath", &plan.mounts[..]),
+                    ("env", "name", &plan.env[..]),
                 ] {
                     let existing = self.existing(tree, *c, key, id_key, &field, planned)?;
                     let mut new = Vec::new();
