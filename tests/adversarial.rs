@@ -504,3 +504,19 @@ fn error_writes_nothing_to_stdout_pipe() {
     assert_eq!(r.stdout.len(), 0, "bytes written to stdout on error");
     assert!(r.stderr.contains("document 3"), "{}", r.stderr);
 }
+
+/// Found by `scripts/fuzz` (post_render target): a lone `\r` (a classic Mac line break, a line
+/// break to YAML) inside an edited workload. The editor inserted after the wrong line, so the
+/// output was no longer the input's YAML plus the blocks and a second run could not parse it.
+#[test]
+fn lone_carriage_return_in_workload() {
+    let input = "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: windows\r\nspec:\r\n  containers:\r\n  - name: app\r\n    image: example/app:2.0\rO    env:\r\n";
+    let out = succeeds(&run(input.as_bytes()));
+    let docs = judge(&out);
+    assert_eq!(docs.len(), 1, "{out}");
+    injected_pod(&docs[0]);
+    assert_eq!(docs[0]["spec"]["containers"][0]["image"], "example/app:2.0");
+    assert!(docs[0]["O    env"].is_null() && docs[0].get("O    env").is_some(), "{out}");
+    // A second run reads the output and changes nothing.
+    assert_eq!(succeeds(&run(out.as_bytes())), out);
+}
