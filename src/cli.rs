@@ -279,10 +279,11 @@ fn post_render(args: PostRenderArgs) -> i32 {
                     max_input_bytes: usize::MAX,
                     ..read_options(&args.limits)
                 };
-                let new = match diff::read_plan(&outcome.output, "the injected output", &read) {
-                    Ok(plan) => plan,
-                    Err(diagnostics) => return report(&diagnostics, false),
-                };
+                let new =
+                    match diff::read_plan(&outcome.output(&input), "the injected output", &read) {
+                        Ok(plan) => plan,
+                        Err(diagnostics) => return report(&diagnostics, false),
+                    };
                 let diff_report = diff::compare(&previous, &new);
                 let style = diff::Style::for_terminal(std::io::stderr().is_terminal());
                 eprint!("{}", diff::human(&diff_report, style));
@@ -294,7 +295,7 @@ fn post_render(args: PostRenderArgs) -> i32 {
                     return 3;
                 }
             }
-            print_stdout(&outcome.output)
+            print_with(|out| outcome.write_to(&input, out))
         }
         Err(diagnostics) => report(&diagnostics, args.strict),
     }
@@ -412,8 +413,13 @@ fn report(diagnostics: &[Diagnostic], strict: bool) -> i32 {
 
 /// Write the result; a closed pipe (`| head`) is not an error.
 pub(crate) fn print_stdout(bytes: &[u8]) -> i32 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|_| out.flush()) {
+    print_with(|out| out.write_all(bytes))
+}
+
+/// Write the result through a buffer; a closed pipe (`| head`) is not an error.
+fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> i32 {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
         Ok(()) => 0,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {

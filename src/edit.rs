@@ -66,6 +66,11 @@ struct Insertion {
 
 /// Apply `edits` to the document text of `tree`, returning the new text.
 pub fn apply(tree: &Tree, edits: &[Edit]) -> Result<String, Failure> {
+    Ok(with_insertions(tree.text, &insertions(tree, edits)?))
+}
+
+/// The text to insert for `edits`, as (byte offset in the document text, text), in order.
+pub fn insertions(tree: &Tree, edits: &[Edit]) -> Result<Vec<(usize, String)>, Failure> {
     let text = tree.text;
     // Lines ended by a lone `\r` (classic Mac) are lines to YAML but not to our line arithmetic.
     if text.contains('\r') && text.split('\r').skip(1).any(|rest| !rest.starts_with('\n')) {
@@ -80,16 +85,21 @@ pub fn apply(tree: &Tree, edits: &[Edit]) -> Result<String, Failure> {
     }
     // Stable: insertions of one rank at one offset keep the order the edits asked for.
     insertions.sort_by_key(|i| (i.offset, i.rank));
-    let extra: usize = insertions.iter().map(|i| i.text.len()).sum();
+    Ok(insertions.into_iter().map(|i| (i.offset, i.text)).collect())
+}
+
+/// `text` with `insertions` (in offset order) put in.
+pub fn with_insertions(text: &str, insertions: &[(usize, String)]) -> String {
+    let extra: usize = insertions.iter().map(|(_, t)| t.len()).sum();
     let mut out = String::with_capacity(text.len() + extra);
     let mut pos = 0;
-    for ins in &insertions {
-        out.push_str(&text[pos..ins.offset]);
-        out.push_str(&ins.text);
-        pos = ins.offset;
+    for (offset, t) in insertions {
+        out.push_str(&text[pos..*offset]);
+        out.push_str(t);
+        pos = *offset;
     }
     out.push_str(&text[pos..]);
-    Ok(out)
+    out
 }
 
 /// How the document writes things, so insertions look like their neighbours.

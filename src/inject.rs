@@ -51,10 +51,53 @@ impl Default for Options {
 }
 
 pub struct Outcome {
-    pub output: Vec<u8>,
+    /// What changes in the input, in order: the output is the input with these applied. Only the
+    /// inserted text is held, not a second copy of the stream.
+    pub splices: Vec<Splice>,
     /// Warnings and notes (errors make `post_render` fail instead).
     pub diagnostics: Vec<Diagnostic>,
     pub plans: Vec<WorkloadPlan>,
+}
+
+/// Replace `input[range]` with `text` (an insertion when the range is empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Splice {
+    pub range: std::ops::Range<usize>,
+    pub text: String,
+}
+
+impl Outcome {
+    /// Write the output: `input` with the splices applied.
+    pub fn write_to(
+        &self,
+        input: &[u8],
+        out: &mut (impl std::io::Write + ?Sized),
+    ) -> std::io::Result<()> {
+        let mut pos = 0;
+        for s in &self.splices {
+            out.write_all(&input[pos..s.range.start])?;
+            out.write_all(s.text.as_bytes())?;
+            pos = s.range.end;
+        }
+        out.write_all(&input[pos..])
+    }
+
+    /// The output as bytes.
+    pub fn output(&self, input: &[u8]) -> Vec<u8> {
+        let extra: usize = self.splices.iter().map(|s| s.text.len()).sum();
+        let mut out = Vec::with_capacity(input.len() + extra);
+        self.write_to(input, &mut out)
+            .expect("writing to a Vec never fails");
+        out
+    }
+}
+
+/// How one document changes.
+enum Change {
+    /// Text inserted at these offsets of the parsed text.
+    Insert(Vec<(usize, String)>),
+    /// The parsed text re-emitted whole.
+    Replace(String),
 }
 
 /// A parsed document of the stream, kept between the config pass and the injection pass.
@@ -223,11 +266,15 @@ pub fn post_render(
     injector.limits = options.yaml;
 
     // Pass 2: inject, document by document.
-    let mut output: Vec<u8> = Vec::with_capacity(input.len() + input.len() / 8);
+    let mut splices: Vec<Splice> = Vec::new();
     let mut plans = Vec::new();
     let mut objects_out = 0usize;
     for (i, doc) in docs.iter().enumerate() {
         if config_docs.contains(&i) {
+            splices.push(Splice {
+                range: doc.range.clone(),
+                text: String::new(),
+            });
             continue;
         }
         if doc.class == Class::Object {
@@ -246,7 +293,7 @@ pub fn post_render(
             }
             None => None,
         };
-        let new_text = parsed.as_ref().and_then(|p| {
+        let change = parsed.as_ref().and_then(|p| {
             inject_document(
                 doc,
                 i,
@@ -258,14 +305,19 @@ pub fn post_render(
                 &mut plans,
             )
         });
-        match new_text {
-            Some(new_text) => {
-                let range = doc.parse_range();
-                output.extend_from_slice(&input[doc.range.start..range.start]);
-                output.extend_from_slice(new_text.as_bytes());
-                output.extend_from_slice(&input[range.end..doc.range.end]);
+        let base = doc.parse_range().start;
+        match change {
+            Some(Change::Insert(insertions)) => {
+                splices.extend(insertions.into_iter().map(|(offset, text)| Splice {
+                    range: base + offset..base + offset,
+                    text,
+                }));
             }
-            None => output.extend_from_slice(doc.bytes(input)),
+            Some(Change::Replace(text)) => splices.push(Splice {
+                range: doc.parse_range(),
+                text,
+            }),
+            None => {}
         }
     }
     if !yaml_errors.is_empty() || has_errors(&diagnostics) {
@@ -282,7 +334,7 @@ pub fn post_render(
         return Err(diagnostics);
     }
     Ok(Outcome {
-        output,
+        splices,
         diagnostics,
         plans,
     })
@@ -356,7 +408,7 @@ fn inject_document(
     options: &Options,
     diagnostics: &mut Vec<Diagnostic>,
     plans: &mut Vec<WorkloadPlan>,
-) -> Option<String> {
+) -> Option<Change> {
     let kind = p.kind.as_deref()?;
     let tree = &p.tree;
     let root = tree.root?;
@@ -462,18 +514,19 @@ fn inject_document(
         let under_shared_anchor = edits
             .iter()
             .any(|e| shared.get(e.at.0 as usize) == Some(&true));
-        let textual = match edit::apply(tree, &edits) {
+        let textual = match edit::insertions(tree, &edits) {
             Ok(_) if under_shared_anchor => {
                 Err("the edit point is inside an anchor that aliases repeat".to_string())
             }
             // Test builds read every edited document back: an insertion bug becomes a failure.
-            Ok(text) if cfg!(debug_assertions) => {
+            Ok(insertions) if cfg!(debug_assertions) => {
+                let text = edit::with_insertions(tree.text, &insertions);
                 match reads_as_planned(tree, root, &edits, &text, options.yaml) {
                     Some(false) => panic!("inserted text does not read as planned:\n{text}"),
-                    _ => Ok(text),
+                    _ => Ok(insertions),
                 }
             }
-            Ok(text) => Ok(text),
+            Ok(insertions) => Ok(insertions),
             Err(Failure::WrongShape(w)) => {
                 error(diagnostics, w.line, w.message);
                 break 'apply None;
@@ -481,7 +534,7 @@ fn inject_document(
             Err(Failure::NeedsReemit(reason)) => Err(reason.0),
         };
         match textual {
-            Ok(text) => Some(text),
+            Ok(insertions) => Some(Change::Insert(insertions)),
             Err(reason) => {
                 let mut value = match tree.value(root, options.yaml) {
                     Ok(v) => v,
@@ -500,11 +553,11 @@ fn inject_document(
                         "{reason}; this document was re-emitted from its value (comments and formatting inside it are not kept)"
                     ),
                 ));
-                Some(format!(
+                Some(Change::Replace(format!(
                     "{}{}",
                     &p.text[..p.body_offset],
                     reemit(&p.text[p.body_offset..], &value, doc.crlf)
-                ))
+                )))
             }
         }
     };

@@ -128,7 +128,7 @@ pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
         origin: ORIGIN.to_string(),
     };
     match inject::post_render(stream.as_bytes(), source, options) {
-        Ok(outcome) => match read_stream(&outcome.output, options) {
+        Ok(outcome) => match read_stream(&outcome.output(stream.as_bytes()), options) {
             Ok(out_items) if out_items.len() == target_items.len() => {
                 let mut merged = items;
                 for (i, item) in targets.iter().zip(out_items) {
@@ -424,7 +424,7 @@ pub fn run_legacy_plugin(
         persistence,
         origin: config_origin.to_string(),
     };
-    inject::post_render(input, source, options).map(|o| (o.output, o.diagnostics))
+    inject::post_render(input, source, options).map(|o| (o.output(input), o.diagnostics))
 }
 
 // ---- CLI entry points (called from `cli::run`) ----

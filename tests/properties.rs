@@ -393,13 +393,29 @@ fn case(seed: u64) -> (String, Value) {
     (g.stream(), config)
 }
 
-fn run(input: &[u8], config: &Value) -> Outcome {
+/// An outcome with its output bytes.
+struct Ran {
+    output: Vec<u8>,
+    outcome: Outcome,
+}
+
+impl std::ops::Deref for Ran {
+    type Target = Outcome;
+    fn deref(&self) -> &Outcome {
+        &self.outcome
+    }
+}
+
+fn run(input: &[u8], config: &Value) -> Ran {
     let source = ConfigSource::Values {
         persistence: config.clone(),
         origin: "values.yaml".into(),
     };
     match post_render(input, source, &Options::default()) {
-        Ok(o) => o,
+        Ok(outcome) => Ran {
+            output: outcome.output(input),
+            outcome,
+        },
         Err(d) => panic!(
             "post_render failed on a valid stream:\n{}\n--- input:\n{}",
             d.iter()
