@@ -2,10 +2,6 @@
 //! either a correct result (exit 0, untouched documents byte-identical) or exit 1 with a precise
 //! message on stderr and zero bytes on stdout (design.md §8).
 
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 const VALUES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/testdata/adversarial/values.yaml"
@@ -13,60 +9,14 @@ const VALUES: &str = concat!(
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  value: \"yes\"\n  mode: 0644\n";
 
-struct Run {
-    stdout: Vec<u8>,
-    stderr: String,
-    code: i32,
-}
+mod common;
+use common::Run;
 
 /// Run `stowage post-render --values VALUES EXTRA...` on `input`; kill it and fail after 10 s.
 fn run_with(extra: &[&str], input: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
-        .args(["post-render", "--values", VALUES])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run stowage");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out.read_to_end(&mut b);
-        b
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("stowage did not finish within 10 s");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    writer.join().unwrap();
-    let stdout = out_reader.join().unwrap();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    Run {
-        stdout,
-        stderr,
-        code: status.code().unwrap_or(-1),
-    }
+    let mut args = vec!["post-render", "--values", VALUES];
+    args.extend_from_slice(extra);
+    common::stowage(&args, input)
 }
 
 fn run(input: &[u8]) -> Run {
@@ -516,7 +466,10 @@ fn lone_carriage_return_in_workload() {
     assert_eq!(docs.len(), 1, "{out}");
     injected_pod(&docs[0]);
     assert_eq!(docs[0]["spec"]["containers"][0]["image"], "example/app:2.0");
-    assert!(docs[0]["O    env"].is_null() && docs[0].get("O    env").is_some(), "{out}");
+    assert!(
+        docs[0]["O    env"].is_null() && docs[0].get("O    env").is_some(),
+        "{out}"
+    );
     // A second run reads the output and changes nothing.
     assert_eq!(succeeds(&run(out.as_bytes())), out);
 }

@@ -7,11 +7,8 @@
 //! `List`) is only searched for workloads. Diagnostics name keys, tags and places, never the value
 //! of a Secret's `data` or `stringData`.
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n";
 const CLAIMS: &str = "persistence:\n  data:\n    data1: {mountPath: /data/1, existingClaim: data-pvc}\n  outputs:\n    outputs1: {mountPath: /outputs/1, existingClaim: outputs-pvc}\n";
@@ -25,11 +22,8 @@ const SECRETS: &[&str] = &[
     "literal-credential-in-env-424242",
 ];
 
-struct Run {
-    stdout: Vec<u8>,
-    stderr: String,
-    code: i32,
-}
+mod common;
+use common::{Run, stowage};
 
 /// A values file in the temp directory (unique per call).
 fn values(text: &str) -> PathBuf {
@@ -41,55 +35,6 @@ fn values(text: &str) -> PathBuf {
     ));
     std::fs::write(&path, text).unwrap();
     path
-}
-
-/// Run `stowage ARGS...` on `input`; kill it and fail after 10 s.
-fn stowage(args: &[&str], input: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run stowage");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out.read_to_end(&mut b);
-        b
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("stowage did not finish within 10 s");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    writer.join().unwrap();
-    let stdout = out_reader.join().unwrap();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
-    Run {
-        stdout,
-        stderr,
-        code: status.code().unwrap_or(-1),
-    }
 }
 
 fn post_render(values_text: &str, extra: &[&str], input: &str) -> Run {
