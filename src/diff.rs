@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 
 use crate::plan::{CREDENTIALS_DIR, is_list_kind, template_path};
 use crate::report::{Diagnostic, Place};
-use crate::stream::{self, Class};
+use crate::stream::Class;
 use crate::yaml::{self, Limits};
 
 /// The env var holding the outputs path (Polyaxon's name; stowage's default).
@@ -227,43 +227,11 @@ pub fn read_plan(
         config_source: Some(origin.to_string()),
         ..p
     };
-    if input.len() > options.max_input_bytes {
-        return Err(vec![
-            Diagnostic::error(
-                place(Place::default()),
-                format!(
-                    "the input is {} bytes, over the limit of {}",
-                    input.len(),
-                    options.max_input_bytes
-                ),
-            )
-            .with_hint("raise it with --max-input-bytes if this stream is legitimate"),
-        ]);
-    }
-    let docs = stream::split(input).map_err(|e| {
-        vec![Diagnostic::error(
-            place(Place {
-                document: Some(e.document),
-                line: Some(e.line),
-                column: Some(e.column),
-                ..Place::default()
-            }),
-            e.message,
-        )]
-    })?;
-    if docs.len() > options.max_documents {
-        return Err(vec![
-            Diagnostic::error(
-                place(Place::default()),
-                format!(
-                    "the input has {} documents, over the limit of {}",
-                    docs.len(),
-                    options.max_documents
-                ),
-            )
-            .with_hint("raise it with --max-documents if this stream is legitimate"),
-        ]);
-    }
+    let docs = crate::inject::split_bounded(input, options.max_input_bytes, options.max_documents)
+        .map_err(|mut d| {
+            d.place = place(d.place);
+            vec![d]
+        })?;
     let text = std::str::from_utf8(input).expect("split checked UTF-8");
     let namespace = options.namespace.unwrap_or("default");
     let mut plan = VolumePlan::default();

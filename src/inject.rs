@@ -119,46 +119,8 @@ pub fn post_render(
     // The schema compiles on the other core while this one splits, parses and compiles templates.
     std::thread::spawn(config::warm_up);
     let fail = |d: Diagnostic| Err(vec![d]);
-    if input.len() > options.max_input_bytes {
-        return fail(
-            Diagnostic::error(
-                Place::default(),
-                format!(
-                    "the input is {} bytes, over the limit of {}",
-                    input.len(),
-                    options.max_input_bytes
-                ),
-            )
-            .with_hint("raise it with --max-input-bytes if this stream is legitimate"),
-        );
-    }
-    let docs = match stream::split(input) {
-        Ok(d) => d,
-        Err(e) => {
-            return fail(Diagnostic::error(
-                Place {
-                    document: Some(e.document),
-                    line: Some(e.line),
-                    column: Some(e.column),
-                    ..Place::default()
-                },
-                e.message,
-            ));
-        }
-    };
-    if docs.len() > options.max_documents {
-        return fail(
-            Diagnostic::error(
-                Place::default(),
-                format!(
-                    "the input has {} documents, over the limit of {}",
-                    docs.len(),
-                    options.max_documents
-                ),
-            )
-            .with_hint("raise it with --max-documents if this stream is legitimate"),
-        );
-    }
+    let docs = split_bounded(input, options.max_input_bytes, options.max_documents)
+        .map_err(|d| vec![d])?;
     let text = std::str::from_utf8(input).expect("split checked UTF-8");
     let mut diagnostics = Vec::new();
     // YAML errors, by document, reported first and in stream order whichever pass finds them.
@@ -338,6 +300,46 @@ pub fn post_render(
         diagnostics,
         plans,
     })
+}
+
+/// Split a stream within the input limits (design.md §8); a problem names where it is.
+pub fn split_bounded(
+    input: &[u8],
+    max_input_bytes: usize,
+    max_documents: usize,
+) -> Result<Vec<Document>, Diagnostic> {
+    if input.len() > max_input_bytes {
+        return Err(Diagnostic::error(
+            Place::default(),
+            format!(
+                "the input is {} bytes, over the limit of {max_input_bytes}",
+                input.len()
+            ),
+        )
+        .with_hint("raise it with --max-input-bytes if this stream is legitimate"));
+    }
+    let docs = stream::split(input).map_err(|e| {
+        Diagnostic::error(
+            Place {
+                document: Some(e.document),
+                line: Some(e.line),
+                column: Some(e.column),
+                ..Place::default()
+            },
+            e.message,
+        )
+    })?;
+    if docs.len() > max_documents {
+        return Err(Diagnostic::error(
+            Place::default(),
+            format!(
+                "the input has {} documents, over the limit of {max_documents}",
+                docs.len()
+            ),
+        )
+        .with_hint("raise it with --max-documents if this stream is legitimate"));
+    }
+    Ok(docs)
 }
 
 /// Parse one document of the stream; a YAML error becomes a diagnostic with its stream position.
