@@ -50,7 +50,13 @@ enum Command {
     /// The config is the functionConfig: a `stowage.dev/v1alpha1 Persistence` (config under `spec`)
     /// or a ConfigMap whose `data.persistence` holds it (kpt `-- persistence="$(cat p.yaml)"`).
     #[command(name = "fn")]
-    Fn,
+    Fn {
+        /// Treat warnings as errors: error results, the input items unchanged, exit 1.
+        #[arg(long)]
+        strict: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
     /// Compare the volume plan of each workload with the previous render and flag changes.
     ///
     /// Works on any manifests (`helm get manifest RELEASE` included). Exit 3 when a change at or
@@ -186,7 +192,7 @@ pub fn run() -> i32 {
         Command::Validate { values, strict } => validate(&values.files, strict),
         Command::PostRender(args) => post_render(args),
         Command::Diff(args) => diff_main(args),
-        Command::Fn => crate::krm::fn_main(),
+        Command::Fn { strict, limits } => crate::krm::fn_main(&limits.options(None, None), strict),
         Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => {
             crate::krm::install_plugin_main(dir)
         }
@@ -241,16 +247,7 @@ fn post_render(args: PostRenderArgs) -> i32 {
             Err(diagnostics) => return report(&diagnostics, args.strict),
         }
     };
-    let options = Options {
-        namespace: args.namespace.clone(),
-        templates: args.templates,
-        max_input_bytes: args.limits.max_input_bytes,
-        max_documents: args.limits.max_documents,
-        yaml: Limits {
-            max_depth: args.limits.max_depth,
-            max_alias_nodes: args.limits.max_alias_nodes,
-        },
-    };
+    let options = args.limits.options(args.namespace.clone(), args.templates);
     let mut input = Vec::new();
     // Read one byte past the limit so an oversized stream is refused without reading it all.
     let limit = options.max_input_bytes as u64 + 1;
@@ -298,6 +295,21 @@ fn post_render(args: PostRenderArgs) -> i32 {
             print_with(|out| outcome.write_to(&input, out))
         }
         Err(diagnostics) => report(&diagnostics, args.strict),
+    }
+}
+
+impl LimitArgs {
+    fn options(&self, namespace: Option<String>, templates: Option<PathBuf>) -> Options {
+        Options {
+            namespace,
+            templates,
+            max_input_bytes: self.max_input_bytes,
+            max_documents: self.max_documents,
+            yaml: Limits {
+                max_depth: self.max_depth,
+                max_alias_nodes: self.max_alias_nodes,
+            },
+        }
     }
 }
 

@@ -29,7 +29,8 @@ pub struct FnOutcome {
 }
 
 /// Run the KRM function on a `ResourceList`.
-pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
+/// With `strict`, a warning fails the function like an error does.
+pub fn run_fn(input: &[u8], options: &Options, strict: bool) -> FnOutcome {
     let fatal =
         |api_version: &str,
          items: Vec<Value>,
@@ -128,6 +129,25 @@ pub fn run_fn(input: &[u8], options: &Options) -> FnOutcome {
         origin: ORIGIN.to_string(),
     };
     match inject::post_render(stream.as_bytes(), source, options) {
+        Ok(outcome) if strict && has_warnings(&outcome.diagnostics) => {
+            let strict_diagnostics = outcome
+                .diagnostics
+                .into_iter()
+                .map(|mut d| {
+                    if d.severity == Severity::Warning {
+                        d.severity = Severity::Error;
+                        d.message.push_str(" [--strict]");
+                    }
+                    d
+                })
+                .collect();
+            fatal(
+                &api_version,
+                items,
+                function_config,
+                attach(strict_diagnostics, &target_items),
+            )
+        }
         Ok(outcome) => match read_stream(&outcome.output(stream.as_bytes()), options) {
             Ok(out_items) if out_items.len() == target_items.len() => {
                 let mut merged = items;
@@ -447,16 +467,15 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
 }
 
 /// `stowage fn`: always writes a ResourceList; exit 1 when a result is an error.
-pub fn fn_main() -> i32 {
-    let options = Options::default();
-    let input = match read_stdin(&options) {
+pub fn fn_main(options: &Options, strict: bool) -> i32 {
+    let input = match read_stdin(options) {
         Ok(i) => i,
         Err(m) => {
             eprintln!("{m}");
             return 1;
         }
     };
-    let outcome = run_fn(&input, &options);
+    let outcome = run_fn(&input, options, strict);
     // kustomize does not show results: say it on stderr too.
     print_diagnostics(&outcome.diagnostics);
     let code = crate::cli::print_stdout(outcome.output.as_bytes());
@@ -556,4 +575,8 @@ pub fn install_plugin_main(dir: Option<std::path::PathBuf>) -> i32 {
             1
         }
     }
+}
+
+fn has_warnings(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.severity == Severity::Warning)
 }

@@ -314,5 +314,32 @@ fn fn_keeps_a_persistence_item_and_injects_the_rest() {
     let items = items(&list);
     assert_eq!(items.len(), 2, "the Persistence item stays in the package");
     assert_eq!(items[0], yaml(&input)["items"][0]);
-    assert_eq!(items[1]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"], "out-pvc");
+    assert_eq!(
+        items[1]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "out-pvc"
+    );
+}
+
+#[test]
+fn fn_strict_turns_warnings_into_errors_and_keeps_the_items() {
+    // The fixture's hostPath entry draws a Pod Security warning.
+    let input = fixture("persistence-fn-config.yaml");
+    let out = run(
+        Command::new(BIN)
+            .args(["fn", "--strict"])
+            .env_remove("KUSTOMIZE_PLUGIN_CONFIG_STRING"),
+        &input,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let list = yaml(&out.stdout);
+    assert_eq!(
+        items(&list),
+        items(&yaml(&input)),
+        "the input items come back unchanged"
+    );
+    let results = list["results"].as_array().expect("results");
+    assert!(
+        results.iter().any(|r| r["severity"] == "error"
+            && r["message"].as_str().unwrap_or("").contains("[--strict]"))
+    );
 }
