@@ -473,7 +473,7 @@ fn inject_document(
         }
     };
     // Plan every workload first (planning has no side effects), so the edits can borrow the plans.
-    let planned: Vec<Result<Option<WorkloadPlan>, String>> = workloads
+    let planned: Vec<Result<Option<WorkloadPlan>, (Option<usize>, String)>> = workloads
         .iter()
         .map(|workload| injector.plan(tree, workload))
         .collect();
@@ -484,7 +484,8 @@ fn inject_document(
             let plan = match plan {
                 Ok(Some(plan)) => plan,
                 Ok(None) => continue,
-                Err(message) => {
+                Err((at, message)) => {
+                    let line = at.unwrap_or(line);
                     diagnostics.push(Diagnostic::error(place(Some(line)), message.clone()));
                     continue;
                 }

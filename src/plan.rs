@@ -297,8 +297,9 @@ impl<'c> Injector<'c> {
     }
 
     /// Read the workload's selection annotations (the pod template's win over the object's).
-    fn selection(&self, tree: &Tree, workload: &Workload) -> Result<Selection, String> {
-        let mut found: HashMap<&str, String> = HashMap::new();
+    fn selection(&self, tree: &Tree, workload: &Workload) -> Result<Selection, (usize, String)> {
+        // Each value with its line, so a bad one is reported where it is written.
+        let mut found: HashMap<&str, (String, usize)> = HashMap::new();
         let mut holders = vec![workload.object];
         holders.extend(workload.pod_specs.iter().map(|p| p.template));
         for holder in holders {
@@ -312,24 +313,31 @@ impl<'c> Injector<'c> {
                 if let Some(v) = tree.get(annotations, key) {
                     match tree.as_str(v) {
                         Some(s) => {
-                            found.insert(key, s.to_string());
+                            found.insert(key, (s.to_string(), tree.node(v).line));
                         }
                         None => {
-                            return Err(format!(
-                                "annotation `{key}` must be a string (quote it: `{key}: \"...\"`); Kubernetes rejects other annotation values"
+                            return Err((
+                                tree.node(v).line,
+                                format!(
+                                    "annotation `{key}` must be a string (quote it: `{key}: \"...\"`); Kubernetes rejects other annotation values"
+                                ),
                             ));
                         }
                     }
                 }
             }
         }
-        if let Some(v) = found.get(ANNOTATION_INJECT) {
+        let line_of = |key: &str| found.get(key).map_or(0, |(_, line)| *line);
+        if let Some((v, line)) = found.get(ANNOTATION_INJECT) {
             match v.trim() {
                 "false" => return Ok(Selection::Skip),
                 "true" => {}
                 other => {
-                    return Err(format!(
-                        "annotation `{ANNOTATION_INJECT}` is `{other}`; use \"true\" or \"false\""
+                    return Err((
+                        *line,
+                        format!(
+                            "annotation `{ANNOTATION_INJECT}` is `{other}`; use \"true\" or \"false\""
+                        ),
                     ));
                 }
             }
@@ -341,7 +349,7 @@ impl<'c> Injector<'c> {
                 .map(|p| p.entry.name.as_str())
                 .collect()
         };
-        let data: Vec<usize> = match found.get(ANNOTATION_DATA).map(|s| s.trim()) {
+        let data: Vec<usize> = match found.get(ANNOTATION_DATA).map(|(s, _)| s.trim()) {
             None => self.indices(Role::Data),
             Some("none") | Some("") => Vec::new(),
             Some(list) => {
@@ -352,11 +360,9 @@ impl<'c> Injector<'c> {
                     .collect();
                 for w in &wanted {
                     if !names(Role::Data).contains(w) {
-                        return Err(unknown_name(
-                            ANNOTATION_DATA,
-                            w,
-                            Role::Data,
-                            &names(Role::Data),
+                        return Err((
+                            line_of(ANNOTATION_DATA),
+                            unknown_name(ANNOTATION_DATA, w, Role::Data, &names(Role::Data)),
                         ));
                     }
                 }
@@ -367,7 +373,7 @@ impl<'c> Injector<'c> {
                     .collect()
             }
         };
-        let outputs = match found.get(ANNOTATION_OUTPUTS).map(|s| s.trim()) {
+        let outputs = match found.get(ANNOTATION_OUTPUTS).map(|(s, _)| s.trim()) {
             None => self.default_outputs,
             Some("none") | Some("") => None,
             Some(name) => match self
@@ -377,11 +383,14 @@ impl<'c> Injector<'c> {
             {
                 Some(i) => Some(i),
                 None => {
-                    return Err(unknown_name(
-                        ANNOTATION_OUTPUTS,
-                        name,
-                        Role::Outputs,
-                        &names(Role::Outputs),
+                    return Err((
+                        line_of(ANNOTATION_OUTPUTS),
+                        unknown_name(
+                            ANNOTATION_OUTPUTS,
+                            name,
+                            Role::Outputs,
+                            &names(Role::Outputs),
+                        ),
                     ));
                 }
             },
@@ -445,8 +454,17 @@ impl<'c> Injector<'c> {
     }
 
     /// The plan for one workload, or `None` when it opts out.
-    pub fn plan(&self, tree: &Tree, workload: &Workload) -> Result<Option<WorkloadPlan>, String> {
-        let (data, outputs) = match self.selection(tree, workload)? {
+    /// The plan for one workload, or `None` when it opts out. An error comes with the line of the
+    /// annotation it is about, when it is about one.
+    pub fn plan(
+        &self,
+        tree: &Tree,
+        workload: &Workload,
+    ) -> Result<Option<WorkloadPlan>, (Option<usize>, String)> {
+        let (data, outputs) = match self
+            .selection(tree, workload)
+            .map_err(|(l, m)| (Some(l), m))?
+        {
             Selection::Skip => return Ok(None),
             Selection::Entries { data, outputs } => (data, outputs),
         };
@@ -468,7 +486,10 @@ impl<'c> Injector<'c> {
                 let context =
                     json!({"namespace": namespace, "name": workload.name, "kind": workload.kind});
                 let below = self.outputs_template.render(&context).map_err(|e| {
-                    format!("outputs path template `{}`: {e}", self.config.outputs_path)
+                    (
+                        None,
+                        format!("outputs path template `{}`: {e}", self.config.outputs_path),
+                    )
                 })?;
                 let root = self.entries[i].entry.run_path().trim_end_matches('/');
                 Some(format!("{root}/{}", below.trim_start_matches('/')))
@@ -556,7 +577,7 @@ impl<'c> Injector<'c> {
             "storesAccessKeys": flow(access_keys),
             "googleCredentials": if gcs_files.len() == 1 { gcs_files[0] } else { "" },
         });
-        let env = self.env(context)?;
+        let env = self.env(context).map_err(|m| (None, m))?;
         Ok(Some(WorkloadPlan {
             kind: workload.kind.clone(),
             namespace,
