@@ -103,6 +103,9 @@ pub struct WorkloadVolumes {
     pub name: String,
     /// The pod spec's field path in the object, e.g. `spec.template.spec`.
     pub spec_field: String,
+    /// A Helm hook (`helm.sh/hook`): `helm template` renders hooks beside templates of the same
+    /// name, `helm get manifest` leaves them out, so they are matched separately.
+    pub hook: bool,
     /// By volume name.
     pub volumes: BTreeMap<String, Source>,
     pub containers: Vec<Container>,
@@ -114,11 +117,17 @@ impl WorkloadVolumes {
     }
 
     fn key(&self) -> (String, String, String) {
-        (self.kind.clone(), self.namespace.clone(), self.name.clone())
+        let name = if self.hook {
+            format!("{} (hook)", self.name)
+        } else {
+            self.name.clone()
+        };
+        (self.kind.clone(), self.namespace.clone(), name)
     }
 
     fn title(&self) -> String {
-        format!("{} {}/{}", self.kind, self.namespace, self.name)
+        let hook = if self.hook { " (hook)" } else { "" };
+        format!("{} {}/{}{hook}", self.kind, self.namespace, self.name)
     }
 
     /// Data paths of every container, merged.
@@ -240,10 +249,8 @@ pub fn read_plan(
         if doc.class != Class::Object {
             continue;
         }
-        let interesting = |k: &str| template_path(k).is_some() || is_list_kind(k);
-        if doc.certain && !doc.kind.as_deref().is_some_and(interesting) {
-            continue;
-        }
+        // Every document is read, not only workloads: an unreadable previous render must not look
+        // like one without workloads (and so pass a --fail-on gate).
         let range = doc.parse_range();
         let value = match yaml::parse_value(&text[range], options.yaml) {
             Ok(v) => v,
@@ -321,6 +328,10 @@ fn collect(object: &Value, namespace: &str, out: &mut Vec<WorkloadVolumes>) {
         namespace: text("namespace").unwrap_or(namespace).to_string(),
         name: text("name").unwrap_or("").to_string(),
         spec_field,
+        hook: metadata
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get("helm.sh/hook"))
+            .is_some(),
         volumes: BTreeMap::new(),
         containers: Vec::new(),
     };

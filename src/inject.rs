@@ -126,12 +126,14 @@ pub fn post_render(
     // YAML errors, by document, reported first and in stream order whichever pass finds them.
     let mut yaml_errors: Vec<(usize, Diagnostic)> = Vec::new();
 
-    // Pass 1: find the config. Only config documents and documents whose kind the line scan can't
+    // Pass 1: find the config. Only config documents and documents without a kind the line scan can
     // read are parsed now; workloads are parsed one at a time in pass 2, so memory stays near the
     // size of the input plus the output.
     let mut early: Vec<Option<Parsed>> = (0..docs.len()).map(|_| None).collect();
     for (i, doc) in docs.iter().enumerate() {
-        if doc.class == Class::Object && (!doc.certain || doc_is_config(doc)) {
+        // A document with no `kind` is no Kubernetes object: read it, so broken YAML is reported.
+        if doc.class == Class::Object && (!doc.certain || doc_is_config(doc) || doc.kind.is_none())
+        {
             match parse_doc(text, doc, i, options) {
                 Ok(p) => early[i] = Some(p),
                 Err(d) => yaml_errors.push((i, d)),
@@ -559,7 +561,12 @@ fn inject_document(
                 Some(Change::Replace(format!(
                     "{}{}",
                     &p.text[..p.body_offset],
-                    reemit(&p.text[p.body_offset..], &value, doc.crlf)
+                    reemit(
+                        &p.text[p.body_offset..],
+                        &value,
+                        doc.crlf,
+                        doc.body_column > 0
+                    )
                 )))
             }
         }
@@ -588,19 +595,20 @@ fn reads_as_planned(
     Some(new_tree.root.and_then(|r| new_tree.value(r, limits).ok()) == Some(expected))
 }
 
-/// A re-emitted document keeps its leading comment block (the `# Source:` line) and starts on a
-/// fresh line after the `---` marker.
-fn reemit(text: &str, value: &Value, crlf: bool) -> String {
+/// A re-emitted document keeps its leading comment block (the `# Source:` line). After a `---`
+/// marker (`after_marker`: the text starts with the rest of that line) it starts on a fresh line.
+fn reemit(text: &str, value: &Value, crlf: bool, after_marker: bool) -> String {
     let newline = if crlf { "\r\n" } else { "\n" };
     let mut out = String::new();
     let mut lines = text.split_inclusive('\n');
-    // The rest of the `---` line (the body starts right after the dashes).
-    if let Some(first) = lines.next() {
-        let rest = first.trim();
-        if rest.is_empty() || rest.starts_with('#') {
-            out.push_str(first);
-        } else {
-            out.push_str(newline);
+    if after_marker {
+        if let Some(first) = lines.next() {
+            let rest = first.trim();
+            if rest.is_empty() || rest.starts_with('#') {
+                out.push_str(first);
+            } else {
+                out.push_str(newline);
+            }
         }
     }
     for line in lines {
@@ -611,7 +619,7 @@ fn reemit(text: &str, value: &Value, crlf: bool) -> String {
             break;
         }
     }
-    if !out.ends_with('\n') && !out.is_empty() {
+    if !out.is_empty() && !out.ends_with('\n') {
         out.push_str(newline);
     }
     out.push_str(&edit::emit_document(value, newline));

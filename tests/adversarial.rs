@@ -473,3 +473,40 @@ fn lone_carriage_return_in_workload() {
     // A second run reads the output and changes nothing.
     assert_eq!(succeeds(&run(out.as_bytes())), out);
 }
+
+#[test]
+fn broken_document_without_a_kind() {
+    // No `kind` means no Kubernetes object: it is read, so its broken YAML is reported.
+    let input = format!("{CM}---\na: [\n");
+    fails(&run(input.as_bytes()), &["document 2", "invalid YAML"]);
+}
+
+#[test]
+fn reemitted_bare_document_starts_at_its_first_byte() {
+    // An explicit `null` is replaced by re-emitting; a document without `---` gets no blank line.
+    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    env: null\n";
+    let r = run(input.as_bytes());
+    let out = succeeds(&r);
+    assert!(out.starts_with("apiVersion: \"v1\"\n"), "{out}");
+}
+
+#[test]
+fn unreadable_previous_render_fails_the_diff() {
+    // Otherwise a broken previous file looks like one without workloads and passes --fail-on.
+    let dir = std::env::temp_dir().join(format!("stowage-adv-diff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (old, new) = (dir.join("old.yaml"), dir.join("new.yaml"));
+    std::fs::write(&old, "a: [\n").unwrap();
+    std::fs::write(&new, POD).unwrap();
+    let args = [
+        "diff",
+        "--previous",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--fail-on",
+        "danger",
+    ];
+    let r = common::stowage(&args, b"");
+    fails(&r, &["invalid YAML", "old.yaml"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -62,6 +62,7 @@ fn check_file(path: &Path, actual: &[u8], failures: &mut Vec<String>) {
 const EXPECTED: &[(&str, Option<&str>)] = &[
     ("bucket-changed", Some("danger")),
     ("data-volume-removed", Some("warning")),
+    ("hook-beside-template", Some("info")),
     ("hostpath-changed", Some("danger")),
     ("injection-lost", Some("warning")),
     ("nothing-changed", None),
