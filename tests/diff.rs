@@ -6,56 +6,17 @@
 //! hand-written). Expected files are written only by the reviewed command
 //! `STOWAGE_BLESS=1 cargo test --test diff` (then read the `git diff` of testdata/).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+mod common;
+use common::check_file;
 
 fn stowage(args: &[&str], stdin: &[u8]) -> (Vec<u8>, String, i32) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run stowage");
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    let run = common::stowage(args, stdin);
+    (run.stdout, run.stderr, run.code)
 }
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/diff")
-}
-
-fn bless() -> bool {
-    std::env::var_os("STOWAGE_BLESS").is_some()
-}
-
-fn check_file(path: &Path, actual: &[u8], failures: &mut Vec<String>) {
-    if bless() {
-        std::fs::write(path, actual).unwrap();
-        return;
-    }
-    match std::fs::read(path) {
-        Ok(expected) if expected == actual => {}
-        Ok(expected) => failures.push(format!(
-            "{}: differs\n--- expected\n{}\n--- actual\n{}",
-            path.display(),
-            String::from_utf8_lossy(&expected),
-            String::from_utf8_lossy(actual)
-        )),
-        Err(_) => failures.push(format!("{}: missing (bless to create it)", path.display())),
-    }
 }
 
 /// The highest severity each case must report (None: no change), independent of the goldens.

@@ -11,29 +11,13 @@
 //! the input), a second run changes nothing, and an independent YAML parser reads the output.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
+use common::check_file;
 
 fn stowage(args: &[String], stdin: &[u8]) -> (Vec<u8>, String, i32) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run stowage");
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    (
-        out.stdout,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = common::stowage(&args, stdin);
+    (run.stdout, run.stderr, run.code)
 }
 
 fn case_args(dir: &Path) -> Vec<String> {
@@ -57,27 +41,6 @@ fn case_args(dir: &Path) -> Vec<String> {
 fn only_inserts(input: &str, output: &str) -> bool {
     let mut out = output.chars();
     input.chars().all(|c| out.any(|o| o == c))
-}
-
-fn bless() -> bool {
-    std::env::var_os("STOWAGE_BLESS").is_some()
-}
-
-fn check_file(path: &Path, actual: &[u8], failures: &mut Vec<String>) {
-    if bless() {
-        std::fs::write(path, actual).unwrap();
-        return;
-    }
-    match std::fs::read(path) {
-        Ok(expected) if expected == actual => {}
-        Ok(expected) => failures.push(format!(
-            "{}: differs\n--- expected\n{}\n--- actual\n{}",
-            path.display(),
-            String::from_utf8_lossy(&expected),
-            String::from_utf8_lossy(actual)
-        )),
-        Err(_) => failures.push(format!("{}: missing (bless to create it)", path.display())),
-    }
 }
 
 #[test]

@@ -1,6 +1,11 @@
-//! Shared by the process-level test suites: run the real binary with a bounded wall time.
+//! Shared by the process-level test suites: run the real binary with a bounded wall time, and
+//! compare golden files.
+
+// Each suite uses its own part of this module.
+#![allow(dead_code)]
 
 use std::io::{Read, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,6 +19,8 @@ pub struct Run {
 pub fn stowage(args: &[&str], input: &[u8]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
         .args(args)
+        // Colour must come from the terminal test, not from the environment the tests run in.
+        .env_remove("NO_COLOR")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -56,5 +63,28 @@ pub fn stowage(args: &[&str], input: &[u8]) -> Run {
         stdout,
         stderr,
         code: status.code().unwrap_or(-1),
+    }
+}
+
+/// Expected files are written only with `STOWAGE_BLESS=1` (then read the `git diff` of testdata/).
+pub fn bless() -> bool {
+    std::env::var_os("STOWAGE_BLESS").is_some()
+}
+
+/// Compare `actual` with the golden file at `path` (or write it when blessing).
+pub fn check_file(path: &Path, actual: &[u8], failures: &mut Vec<String>) {
+    if bless() {
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    match std::fs::read(path) {
+        Ok(expected) if expected == actual => {}
+        Ok(expected) => failures.push(format!(
+            "{}: differs\n--- expected\n{}\n--- actual\n{}",
+            path.display(),
+            String::from_utf8_lossy(&expected),
+            String::from_utf8_lossy(actual)
+        )),
+        Err(_) => failures.push(format!("{}: missing (bless to create it)", path.display())),
     }
 }
