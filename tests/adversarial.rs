@@ -10,7 +10,7 @@ const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  con
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  value: \"yes\"\n  mode: 0644\n";
 
 mod common;
-use common::Run;
+use common::{Run, fails, succeeds};
 
 /// Run `stowage post-render --values VALUES EXTRA...` on `input`; kill it and fail after 10 s.
 fn run_with(extra: &[&str], input: &[u8]) -> Run {
@@ -21,34 +21,6 @@ fn run_with(extra: &[&str], input: &[u8]) -> Run {
 
 fn run(input: &[u8]) -> Run {
     run_with(&[], input)
-}
-
-/// Exit 1, nothing on stdout, and an `error:` line containing every phrase.
-#[track_caller]
-fn fails(r: &Run, phrases: &[&str]) {
-    assert_eq!(r.code, 1, "expected exit 1; stderr: {}", r.stderr);
-    assert!(
-        r.stdout.is_empty(),
-        "stdout must be empty on error, got {} bytes",
-        r.stdout.len()
-    );
-    let line = r
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("error:") && phrases.iter().all(|p| l.contains(p)));
-    assert!(
-        line.is_some(),
-        "no error line with {phrases:?} in:\n{}",
-        r.stderr
-    );
-}
-
-/// Exit 0; returns stdout as text.
-#[track_caller]
-fn succeeds(r: &Run) -> String {
-    assert_eq!(r.code, 0, "expected exit 0; stderr: {}", r.stderr);
-    assert!(!r.stderr.contains("error:"), "{}", r.stderr);
-    String::from_utf8(r.stdout.clone()).expect("UTF-8 output")
 }
 
 /// The input's bytes appear in the output in order: the output only inserted.

@@ -23,7 +23,7 @@ const SECRETS: &[&str] = &[
 ];
 
 mod common;
-use common::{Run, stowage};
+use common::{Run, fails, stowage, succeeds};
 
 /// A values file in the temp directory (unique per call).
 fn values(text: &str) -> PathBuf {
@@ -53,31 +53,6 @@ fn validate(values_text: &str, extra: &[&str]) -> Run {
     let r = stowage(&args, b"");
     let _ = std::fs::remove_file(v);
     r
-}
-
-/// Exit 1, nothing on stdout, and an `error:` line containing every phrase.
-#[track_caller]
-fn fails(r: &Run, phrases: &[&str]) {
-    assert_eq!(r.code, 1, "expected exit 1; stderr: {}", r.stderr);
-    assert!(
-        r.stdout.is_empty(),
-        "{} bytes on stdout on error",
-        r.stdout.len()
-    );
-    assert!(
-        r.stderr
-            .lines()
-            .any(|l| l.starts_with("error:") && phrases.iter().all(|p| l.contains(p))),
-        "no error line with {phrases:?} in:\n{}",
-        r.stderr
-    );
-}
-
-#[track_caller]
-fn succeeds(r: &Run) -> String {
-    assert_eq!(r.code, 0, "expected exit 0; stderr: {}", r.stderr);
-    assert!(!r.stderr.contains("error:"), "{}", r.stderr);
-    String::from_utf8(r.stdout.clone()).unwrap()
 }
 
 #[track_caller]

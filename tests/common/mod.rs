@@ -66,6 +66,32 @@ pub fn stowage(args: &[&str], input: &[u8]) -> Run {
     }
 }
 
+/// Exit 1, nothing on stdout, and an `error:` line containing every phrase.
+#[track_caller]
+pub fn fails(r: &Run, phrases: &[&str]) {
+    assert_eq!(r.code, 1, "expected exit 1; stderr: {}", r.stderr);
+    assert!(
+        r.stdout.is_empty(),
+        "stdout must be empty on error, got {} bytes",
+        r.stdout.len()
+    );
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.starts_with("error:") && phrases.iter().all(|p| l.contains(p))),
+        "no error line with {phrases:?} in:\n{}",
+        r.stderr
+    );
+}
+
+/// Exit 0 with no error on stderr; returns stdout as text.
+#[track_caller]
+pub fn succeeds(r: &Run) -> String {
+    assert_eq!(r.code, 0, "expected exit 0; stderr: {}", r.stderr);
+    assert!(!r.stderr.contains("error:"), "{}", r.stderr);
+    String::from_utf8(r.stdout.clone()).expect("UTF-8 output")
+}
+
 /// Expected files are written only with `STOWAGE_BLESS=1` (then read the `git diff` of testdata/).
 pub fn bless() -> bool {
     std::env::var_os("STOWAGE_BLESS").is_some()
