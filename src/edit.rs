@@ -352,36 +352,29 @@ fn new_key(
     let node = tree.node(map);
     let text = tree.text;
     let entries = tree.entries(map).unwrap_or(&[]);
-    if let (false, [], Addition::Items(items)) = (is_flow(tree, map), rest, add)
-        && !items.is_empty()
-    {
-        // What emit_entry writes for `key: [items]`, with the item lines memoised.
-        let mut lines = String::new();
-        push_indent(&mut lines, node.col);
-        push_key(&mut lines, key);
-        lines.push(':');
-        lines.push_str(style.newline);
-        let dash = if style.compact_lists {
-            node.col
-        } else {
-            node.col + 2
-        };
-        emit_items(&mut lines, style, dash, items);
-        let last = entries
-            .last()
-            .map(|(_, v)| *v)
-            .expect("block mappings have entries");
-        let offset = after_node(text, tree.node(last).end);
-        return block_insertion(text, style, offset, node.col, lines);
-    }
-    let value = nested_value(rest, add);
     if is_flow(tree, map) {
         // Flow keys are always quoted, so a JSON document stays JSON.
+        let value = nested_value(rest, add);
         let entry = format!("{}: {}", Value::String(key.to_string()), emit_flow(&value));
         return flow_insertion(tree, map, entries.last().map(|(_, v)| *v), entry);
     }
     let mut lines = String::new();
-    emit_entry(&mut lines, style, node.col, key, &value);
+    match (rest, add) {
+        ([], Addition::Items(items)) if !items.is_empty() => {
+            // What emit_entry writes for `key: [items]`, with the item lines memoised.
+            push_indent(&mut lines, node.col);
+            push_key(&mut lines, key);
+            lines.push(':');
+            lines.push_str(style.newline);
+            let dash = if style.compact_lists {
+                node.col
+            } else {
+                node.col + 2
+            };
+            emit_items(&mut lines, style, dash, items);
+        }
+        _ => emit_entry(&mut lines, style, node.col, key, &nested_value(rest, add)),
+    }
     let last = entries
         .last()
         .map(|(_, v)| *v)
@@ -410,35 +403,18 @@ fn under_empty_key(
             key.col + 2
         };
         emit_items(&mut lines, style, dash, items);
-        let offset = colon_line_end;
-        return Insertion {
-            rank: 0,
-            ..block_insertion(tree.text, style, offset, key.col, lines)
+    } else {
+        // With keys below it, or entries to add, the value is a mapping.
+        let Value::Object(m) = nested_value(rest, add) else {
+            unreachable!("only a list addition without keys below it is a list")
         };
-    }
-    let value = nested_value(rest, add);
-    match &value {
-        Value::Array(items) => {
-            let dash = if style.compact_lists {
-                key.col
-            } else {
-                key.col + 2
-            };
-            for item in items {
-                emit_item(&mut lines, style, dash, item);
-            }
+        for (k, v) in &m {
+            emit_entry(&mut lines, style, key.col + 2, k, v);
         }
-        Value::Object(m) => {
-            for (k, v) in m {
-                emit_entry(&mut lines, style, key.col + 2, k, v);
-            }
-        }
-        _ => unreachable!("additions are lists or mappings"),
     }
-    let offset = colon_line_end;
     Insertion {
         rank: 0,
-        ..block_insertion(tree.text, style, offset, key.col, lines)
+        ..block_insertion(tree.text, style, colon_line_end, key.col, lines)
     }
 }
 
