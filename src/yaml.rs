@@ -34,7 +34,7 @@ impl Default for Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NodeId(pub u32);
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Kind<'a> {
     Scalar {
         text: Cow<'a, str>,
@@ -53,7 +53,7 @@ pub enum Kind<'a> {
     Alias(NodeId),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Node<'a> {
     /// Byte range of the node in the parsed text. Block collections start at their first key or item
     /// and end at their last child's end; flow collections include their brackets.
@@ -106,8 +106,29 @@ fn err(line: usize, col0: usize, message: impl Into<String>) -> YamlError {
     }
 }
 
+mod fast;
+
 /// Parse one YAML document (the text may hold only one; a second document is an error).
+///
+/// Most Kubernetes manifests are plain block YAML, which [`fast::parse`] reads several times
+/// faster than granit-parser; anything it does not fully handle (and every error) goes to
+/// [`parse_granit`], which builds the identical tree.
 pub fn parse(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
+    match fast::parse(text, limits) {
+        Some(tree) => Ok(tree),
+        None => parse_granit(text, limits),
+    }
+}
+
+/// [`parse`]'s fast path alone: `None` where it leaves the text to granit (public for tests).
+#[doc(hidden)]
+pub fn parse_fast(text: &str, limits: Limits) -> Option<Tree<'_>> {
+    fast::parse(text, limits)
+}
+
+/// [`parse`] through granit-parser events only (public so tests can compare the fast path with it).
+#[doc(hidden)]
+pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
     let options = granit_parser::options! {
         flow_nesting_limit: limits.max_depth,
         block_nesting_limit: limits.max_depth,

@@ -1,6 +1,8 @@
 //! Property tests (issue 2): generated Helm-like streams and random configs through
 //! `stowage::inject::post_render`, judged by an independent YAML parser (`serde_saphyr`).
 
+mod common;
+
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use stowage::inject::{ConfigSource, Options, Outcome, post_render};
@@ -511,20 +513,8 @@ fn expected(mut docs: Vec<Value>, plans: &[WorkloadPlan]) -> Vec<Value> {
     docs
 }
 
-fn config() -> ProptestConfig {
-    // 64 cases by default; `PROPTEST_CASES=N` for a longer run.
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(64);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_cases(64))]
 
     #[test]
     fn idempotent(seed in any::<u64>()) {

@@ -114,3 +114,15 @@ pub fn check_file(path: &Path, actual: &[u8], failures: &mut Vec<String>) {
         Err(_) => failures.push(format!("{}: missing (bless to create it)", path.display())),
     }
 }
+
+/// A proptest config of `cases` cases by default, `PROPTEST_CASES=N` for a longer run on demand.
+pub fn proptest_cases(cases: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    proptest::test_runner::Config {
+        cases,
+        ..proptest::test_runner::Config::default()
+    }
+}
