@@ -116,8 +116,6 @@ pub fn post_render(
     source: ConfigSource,
     options: &Options,
 ) -> Result<Outcome, Vec<Diagnostic>> {
-    // The schema compiles on the other core while this one splits, parses and compiles templates.
-    std::thread::spawn(config::warm_up);
     let fail = |d: Diagnostic| Err(vec![d]);
     let docs = split_bounded(input, options.max_input_bytes, options.max_documents)
         .map_err(|d| vec![d])?;
