@@ -174,7 +174,6 @@ struct LimitArgs {
 /// Run the CLI; returns the process exit code.
 pub fn run() -> i32 {
     if let Some(config) = legacy_plugin_config() {
-        std::thread::spawn(config::warm_up);
         return crate::krm::legacy_plugin_main(&config);
     }
     let cli = match Cli::try_parse() {
@@ -185,13 +184,6 @@ pub fn run() -> i32 {
             return code;
         }
     };
-    // The schema compiles on the other core while this one reads the values and the stream.
-    if matches!(
-        cli.command,
-        Command::PostRender(_) | Command::Fn { .. } | Command::Validate { .. }
-    ) {
-        std::thread::spawn(config::warm_up);
-    }
     match cli.command {
         Command::Schema => {
             print_stdout(config::schema().as_bytes());

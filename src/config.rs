@@ -335,12 +335,6 @@ fn schema_value() -> &'static Value {
     })
 }
 
-/// Compile the embedded schema now (it is the largest fixed cost of a run; `cli` does it on a
-/// second thread while the first reads the values and the stream).
-pub fn warm_up() {
-    validator();
-}
-
 fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
