@@ -116,8 +116,6 @@ pub fn post_render(
     source: ConfigSource,
     options: &Options,
 ) -> Result<Outcome, Vec<Diagnostic>> {
-    // The schema compiles on the other core while this one splits, parses and compiles templates.
-    std::thread::spawn(config::warm_up);
     let fail = |d: Diagnostic| Err(vec![d]);
     let docs = split_bounded(input, options.max_input_bytes, options.max_documents)
         .map_err(|d| vec![d])?;
@@ -229,60 +227,36 @@ pub fn post_render(
     };
     injector.limits = options.yaml;
 
-    // Pass 2: inject, document by document.
+    // Pass 2: inject, document by document; a large stream in two halves on two threads.
+    let halves = split_work(&docs, &config.workload_kinds);
+    let (early_first, early_second) = early.split_at_mut(halves);
+    let (first, second) = (0..halves, halves..docs.len());
+    let pass = Pass {
+        text,
+        docs: &docs,
+        config_docs: &config_docs,
+        injector: &injector,
+        config: &config,
+        options,
+    };
+    let parts = if second.is_empty() {
+        vec![pass.run(first, early_first)]
+    } else {
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| pass.run(second, early_second));
+            let mine = pass.run(first, early_first);
+            vec![mine, other.join().expect("an injection thread panicked")]
+        })
+    };
     let mut splices: Vec<Splice> = Vec::new();
     let mut plans = Vec::new();
     let mut objects_out = 0usize;
-    for (i, doc) in docs.iter().enumerate() {
-        if config_docs.contains(&i) {
-            splices.push(Splice {
-                range: doc.range.clone(),
-                text: String::new(),
-            });
-            continue;
-        }
-        if doc.class == Class::Object {
-            objects_out += 1;
-        }
-        let parsed = match early[i].take() {
-            Some(p) => Some(p),
-            None if needs_parse(doc, &config.workload_kinds) => {
-                match parse_doc(text, doc, i, options) {
-                    Ok(p) => Some(p),
-                    Err(d) => {
-                        yaml_errors.push((i, d));
-                        continue;
-                    }
-                }
-            }
-            None => None,
-        };
-        let change = parsed.as_ref().and_then(|p| {
-            inject_document(
-                doc,
-                i,
-                p,
-                &injector,
-                &config,
-                options,
-                &mut diagnostics,
-                &mut plans,
-            )
-        });
-        let base = doc.parse_range().start;
-        match change {
-            Some(Change::Insert(insertions)) => {
-                splices.extend(insertions.into_iter().map(|(offset, text)| Splice {
-                    range: base + offset..base + offset,
-                    text,
-                }));
-            }
-            Some(Change::Replace(text)) => splices.push(Splice {
-                range: doc.parse_range(),
-                text,
-            }),
-            None => {}
-        }
+    for part in parts {
+        splices.extend(part.splices);
+        plans.extend(part.plans);
+        diagnostics.extend(part.diagnostics);
+        yaml_errors.extend(part.yaml_errors);
+        objects_out += part.objects_out;
     }
     if !yaml_errors.is_empty() || has_errors(&diagnostics) {
         yaml_errors.sort_by_key(|(i, _)| *i);
@@ -302,6 +276,113 @@ pub fn post_render(
         diagnostics,
         plans,
     })
+}
+
+/// Below this many bytes of documents to parse, a second thread costs more than it saves.
+pub const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Where pass 2 splits the stream: the first document of the second half, chosen so both halves
+/// parse about as many bytes; `docs.len()` (one half) for a small stream.
+fn split_work(docs: &[Document], workload_kinds: &[config::WorkloadKind]) -> usize {
+    let weight = |d: &Document| {
+        if needs_parse(d, workload_kinds) {
+            d.range.len()
+        } else {
+            0
+        }
+    };
+    let total: usize = docs.iter().map(weight).sum();
+    if total < PARALLEL_BYTES {
+        return docs.len();
+    }
+    let mut sum = 0;
+    docs.iter()
+        .position(|d| {
+            sum += weight(d);
+            sum >= total / 2
+        })
+        .map_or(docs.len(), |i| i + 1)
+}
+
+/// What pass 2 needs from post-render, shared by its threads.
+struct Pass<'a> {
+    text: &'a str,
+    docs: &'a [Document],
+    config_docs: &'a [usize],
+    injector: &'a Injector<'a>,
+    config: &'a Config,
+    options: &'a Options,
+}
+
+/// What pass 2 found in a run of documents.
+#[derive(Default)]
+struct Part {
+    splices: Vec<Splice>,
+    diagnostics: Vec<Diagnostic>,
+    plans: Vec<WorkloadPlan>,
+    yaml_errors: Vec<(usize, Diagnostic)>,
+    objects_out: usize,
+}
+
+impl<'a> Pass<'a> {
+    /// Inject into the documents `range` of the stream; `early` holds those parsed in pass 1.
+    fn run(&self, range: std::ops::Range<usize>, early: &mut [Option<Parsed<'a>>]) -> Part {
+        let mut part = Part::default();
+        for (i, early) in range.zip(early) {
+            let doc = &self.docs[i];
+            if self.config_docs.contains(&i) {
+                part.splices.push(Splice {
+                    range: doc.range.clone(),
+                    text: String::new(),
+                });
+                continue;
+            }
+            if doc.class == Class::Object {
+                part.objects_out += 1;
+            }
+            let parsed = match early.take() {
+                Some(p) => Some(p),
+                None if needs_parse(doc, &self.config.workload_kinds) => {
+                    match parse_doc(self.text, doc, i, self.options) {
+                        Ok(p) => Some(p),
+                        Err(d) => {
+                            part.yaml_errors.push((i, d));
+                            continue;
+                        }
+                    }
+                }
+                None => None,
+            };
+            let change = parsed.as_ref().and_then(|p| {
+                inject_document(
+                    doc,
+                    i,
+                    p,
+                    self.injector,
+                    self.config,
+                    self.options,
+                    &mut part.diagnostics,
+                    &mut part.plans,
+                )
+            });
+            let base = doc.parse_range().start;
+            match change {
+                Some(Change::Insert(insertions)) => {
+                    part.splices
+                        .extend(insertions.into_iter().map(|(offset, text)| Splice {
+                            range: base + offset..base + offset,
+                            text,
+                        }));
+                }
+                Some(Change::Replace(text)) => part.splices.push(Splice {
+                    range: doc.parse_range(),
+                    text,
+                }),
+                None => {}
+            }
+        }
+        part
+    }
 }
 
 /// Split a stream within the input limits (design.md §8); a problem names where it is.

@@ -36,20 +36,13 @@ pub fn run_fn(input: &[u8], options: &Options, strict: bool) -> FnOutcome {
          items: Vec<Value>,
          function_config: Option<Value>,
          d: Vec<Annotated>| { finish(api_version, items, function_config, d, 1) };
-    let default_version = RESOURCE_LIST_VERSIONS[0];
-    let text = match std::str::from_utf8(input) {
-        Ok(t) => t,
-        Err(_) => {
-            return fatal(
-                default_version,
-                vec![],
-                None,
-                plain(vec![Diagnostic::error(
-                    Place::default(),
-                    "the ResourceList is not UTF-8",
-                )]),
-            );
-        }
+    // No usable ResourceList came in: answer with an empty one that holds the error.
+    let refuse = |d: Diagnostic| fatal(RESOURCE_LIST_VERSIONS[0], vec![], None, plain(vec![d]));
+    let Ok(text) = std::str::from_utf8(input) else {
+        return refuse(Diagnostic::error(
+            Place::default(),
+            "the ResourceList is not UTF-8",
+        ));
     };
     let list = match yaml::parse_value(text, options.yaml) {
         Ok(v) => v,
@@ -59,29 +52,21 @@ pub fn run_fn(input: &[u8], options: &Options, strict: bool) -> FnOutcome {
                 column: Some(e.column),
                 ..Place::default()
             };
-            return fatal(
-                default_version,
-                vec![],
-                None,
-                plain(vec![Diagnostic::error(
-                    place,
-                    format!("invalid ResourceList YAML: {}", e.message),
-                )]),
-            );
+            return refuse(Diagnostic::error(
+                place,
+                format!("invalid ResourceList YAML: {}", e.message),
+            ));
         }
     };
     let api_version = list.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = list.get("kind").and_then(Value::as_str).unwrap_or("");
     if kind != "ResourceList" || !RESOURCE_LIST_VERSIONS.contains(&api_version) {
-        return fatal(
-            default_version,
-            vec![],
-            None,
-            plain(vec![Diagnostic::error(
+        return refuse(
+            Diagnostic::error(
                 Place::default(),
                 format!("expected a `config.kubernetes.io/v1` ResourceList on stdin, got apiVersion `{api_version}`, kind `{kind}`"),
             )
-            .with_hint("run `stowage fn` from kustomize (KRM exec function) or `kpt fn eval --exec`")]),
+            .with_hint("run `stowage fn` from kustomize (KRM exec function) or `kpt fn eval --exec`"),
         );
     }
     let api_version = api_version.to_string();

@@ -6,9 +6,8 @@
 //! already has (identical: nothing to do; different: a conflict) and returns the edits.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -53,12 +52,19 @@ pub struct Injector<'c> {
     outputs_template: render::Inline,
     /// Rendered env lists of the built-in env template, by context with the per-workload strings
     /// (`outputsPath`, `storesAccessKeys`) replaced by placeholders (see [`Injector::env`]).
-    env_cache: RefCell<HashMap<String, Vec<Value>>>,
+    env_cache: Mutex<HashMap<String, Vec<Value>>>,
     /// Pod volumes and container mounts, by selection (data entries, outputs entry).
-    blocks: RefCell<HashMap<Selected, (Arc<[Value]>, Arc<[Value]>)>>,
+    blocks: Mutex<HashMap<Selected, (Arc<[Value]>, Arc<[Value]>)>>,
 }
 
 type Selected = (Vec<usize>, Option<usize>);
+
+/// A cache shared by the threads of post-render; a panic elsewhere can't leave it half-written.
+fn locked<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// What one workload gets: plain data, shared by injection and diff.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,8 +195,8 @@ impl<'c> Injector<'c> {
             namespace: namespace.unwrap_or("default").to_string(),
             limits: Limits::default(),
             outputs_template: render::Inline::new(&config.outputs_path),
-            env_cache: RefCell::new(HashMap::new()),
-            blocks: RefCell::new(HashMap::new()),
+            env_cache: Mutex::new(HashMap::new()),
+            blocks: Mutex::new(HashMap::new()),
         })
     }
 
@@ -423,12 +429,12 @@ impl<'c> Injector<'c> {
             }
         }
         let key = key_context.to_string();
-        let cached = self.env_cache.borrow().get(&key).cloned();
+        let cached = locked(&self.env_cache).get(&key).cloned();
         let mut env = match cached {
             Some(env) => env,
             None => match self.renderer.env(&key_context) {
                 Ok(env) => {
-                    self.env_cache.borrow_mut().insert(key, env.clone());
+                    locked(&self.env_cache).insert(key, env.clone());
                     env
                 }
                 Err(_) => return self.renderer.env(&context),
@@ -496,7 +502,7 @@ impl<'c> Injector<'c> {
             }
         };
         let blocks_key = (data.clone(), outputs);
-        let cached = self.blocks.borrow().get(&blocks_key).cloned();
+        let cached = locked(&self.blocks).get(&blocks_key).cloned();
         for i in data.iter().copied().chain(outputs) {
             let p = &self.entries[i];
             if let (None, Some((volume, mount))) = (&cached, &p.volume) {
@@ -549,7 +555,7 @@ impl<'c> Injector<'c> {
             Some(blocks) => blocks,
             None => {
                 let blocks: (Arc<[Value]>, Arc<[Value]>) = (volumes.into(), mounts.into());
-                self.blocks.borrow_mut().insert(blocks_key, blocks.clone());
+                locked(&self.blocks).insert(blocks_key, blocks.clone());
                 blocks
             }
         };
