@@ -632,12 +632,23 @@ impl<'c> Injector<'c> {
             conflicts.push((d, line));
         };
 
+        // The id of each planned volume, mount and env var, looked up once.
+        let ids = |planned: &'p [Value], id_key: &str| -> Vec<&'p str> {
+            planned
+                .iter()
+                .map(|p| p.get(id_key).and_then(Value::as_str).unwrap_or_default())
+                .collect()
+        };
+        let (volume_ids, mount_ids, env_ids) = (
+            ids(&plan.volumes, "name"),
+            ids(&plan.mounts, "mountPath"),
+            ids(&plan.env, "name"),
+        );
+
         // Volumes, by name.
-        let existing =
-            self.existing(tree, pod.spec, "volumes", "name", &pod.field, &plan.volumes)?;
+        let existing = self.existing(tree, pod.spec, "volumes", "name", &pod.field, &volume_ids)?;
         let mut new_volumes = Vec::new();
-        for v in plan.volumes.iter() {
-            let name = v["name"].as_str().unwrap_or_default();
+        for (v, name) in plan.volumes.iter().zip(&volume_ids) {
             match existing.iter().find(|(k, _, _)| k == name) {
                 Some((_, old, _)) if same_block(old, v) => {}
                 Some((_, old, line)) => conflict(
@@ -692,14 +703,13 @@ impl<'c> Injector<'c> {
                 }
                 let field = format!("{}.{list}[{i}]", pod.field);
                 let cptr = format!("{}/{list}/{i}", pod.spec_pointer);
-                for (key, id_key, planned) in [
-                    ("volumeMounts", "mountPath", &plan.mounts[..]),
-                    ("env", "name", &plan.env[..]),
+                for (key, id_key, planned, planned_ids) in [
+                    ("volumeMounts", "mountPath", &plan.mounts[..], &mount_ids),
+                    ("env", "name", &plan.env[..], &env_ids),
                 ] {
-                    let existing = self.existing(tree, *c, key, id_key, &field, planned)?;
+                    let existing = self.existing(tree, *c, key, id_key, &field, planned_ids)?;
                     let mut new = Vec::new();
-                    for item in planned {
-                        let id = item[id_key].as_str().unwrap_or_default();
+                    for (item, id) in planned.iter().zip(planned_ids) {
                         match existing.iter().find(|(k, _, _)| k == id) {
                             Some((_, old, _)) if same_block(old, item) => {}
                             Some((_, old, line)) => conflict(
@@ -767,7 +777,7 @@ impl<'c> Injector<'c> {
 
     /// Items of list `key` in mapping `holder`, keyed by their `id_key` field, with their lines.
     ///
-    /// Only items that may share an id with a `planned` one are compared, so others need not be
+    /// Only items that may share an id with a planned one (`planned_ids`) are compared, so others need not be
     /// converted to values: when the document has no aliases and fewer nodes than the alias
     /// budget (so converting cannot fail), a mapping item without a merge key whose `id_key` is
     /// not planned is left out. Every other item is converted, as the comparison needs.
@@ -778,7 +788,7 @@ impl<'c> Injector<'c> {
         key: &str,
         id_key: &str,
         field: &str,
-        planned: &[Value],
+        planned_ids: &[&str],
     ) -> Result<Vec<(String, Value, usize)>, (usize, String)> {
         let Some(list) = tree.get(holder, key) else {
             return Ok(Vec::new());
@@ -800,10 +810,7 @@ impl<'c> Injector<'c> {
                     .get(*item, id_key)
                     .and_then(|n| tree.as_str(n))
                     .unwrap_or("");
-                if !planned
-                    .iter()
-                    .any(|p| p.get(id_key).and_then(Value::as_str).unwrap_or_default() == id)
-                {
+                if !planned_ids.contains(&id) {
                     continue;
                 }
             }

@@ -29,7 +29,8 @@ pub(super) fn parse(text: &str, limits: Limits) -> Option<Tree<'_>> {
         max_depth: limits.max_depth,
         tree: Tree {
             text,
-            nodes: Vec::new(),
+            // Manifests run about 12 bytes per node: one allocation instead of a dozen regrowths.
+            nodes: Vec::with_capacity(text.len() / 12),
             root: None,
             aliases: false,
         },
