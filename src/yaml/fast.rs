@@ -41,6 +41,8 @@ pub(super) fn parse(text: &str, limits: Limits) -> Option<Tree<'_>> {
         next: None,
         started: false,
         marker: false,
+        entries: Vec::new(),
+        items: Vec::new(),
     };
     reader.document()?;
     Some(reader.tree)
@@ -108,10 +110,73 @@ struct Reader<'a> {
     started: bool,
     /// A `---` line was seen.
     marker: bool,
+    /// The entries and items of the collections being read, innermost last: a collection takes
+    /// its own off the top when it closes, so its `Vec` is allocated once, at its final size,
+    /// instead of growing one child at a time.
+    entries: Vec<(NodeId, NodeId)>,
+    items: Vec<NodeId>,
 }
 
 fn is_space_or_end(b: &[u8], i: usize) -> bool {
     i >= b.len() || b[i] == b' ' || b[i] == b'\n'
+}
+
+// Lines in manifests are short and deeply indented: scanning them a word at a time costs less
+// than memchr's vector setup per call, and far less than a byte loop over the indentation.
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The eight bytes at `p`, if there are eight left.
+fn word(b: &[u8], p: usize) -> Option<u64> {
+    let w = b.get(p..p + 8)?;
+    Some(u64::from_le_bytes(w.try_into().ok()?))
+}
+
+/// The high bit of each byte of `w` equal to `c`. Bytes above a true match may be flagged
+/// falsely, so only the lowest flag is exact, and it is the only one used.
+fn matches_in_word(w: u64, c: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(c));
+    x.wrapping_sub(ONES) & !x & (ONES << 7)
+}
+
+/// The index in `w` of its first byte equal to `c`, if any.
+fn find_in_word(w: u64, c: u8) -> Option<usize> {
+    let m = matches_in_word(w, c);
+    (m != 0).then(|| m.trailing_zeros() as usize / 8)
+}
+
+/// The first index in `p..to` holding `x` or `y`, or `to`. Words may read past `to` (the
+/// result is clamped), which spares a byte loop over the last bytes of most lines.
+fn find2(b: &[u8], mut p: usize, to: usize, x: u8, y: u8) -> usize {
+    while p < to {
+        let Some(w) = word(b, p) else {
+            return b[p..to]
+                .iter()
+                .position(|&c| c == x || c == y)
+                .map_or(to, |i| p + i);
+        };
+        let m = matches_in_word(w, x) | matches_in_word(w, y);
+        if m != 0 {
+            return (p + m.trailing_zeros() as usize / 8).min(to);
+        }
+        p += 8;
+    }
+    to
+}
+
+/// The first byte at or after `p` that is not a space.
+fn skip_indent(b: &[u8], mut p: usize) -> usize {
+    while let Some(w) = word(b, p) {
+        let other = w ^ (ONES * u64::from(b' '));
+        if other != 0 {
+            return p + other.trailing_zeros() as usize / 8;
+        }
+        p += 8;
+    }
+    while p < b.len() && b[p] == b' ' {
+        p += 1;
+    }
+    p
 }
 
 impl<'a> Reader<'a> {
@@ -119,7 +184,18 @@ impl<'a> Reader<'a> {
     // Lines
 
     fn line_end(&self, from: usize) -> usize {
-        memchr::memchr(b'\n', &self.b[from..]).map_or(self.b.len(), |i| from + i)
+        let b = self.b;
+        let mut p = from;
+        while let Some(w) = word(b, p) {
+            if let Some(i) = find_in_word(w, b'\n') {
+                return p + i;
+            }
+            p += 8;
+        }
+        b[p..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| p + i)
     }
 
     /// 0-based column of `pos` on the current line, in characters as granit counts them.
@@ -149,10 +225,7 @@ impl<'a> Reader<'a> {
                 self.next = None;
                 return Some(());
             }
-            let mut p = start;
-            while p < b.len() && b[p] == b' ' {
-                p += 1;
-            }
+            let p = skip_indent(b, start);
             let eol = self.line_end(p);
             if p == eol || b[p] == b'#' {
                 if eol >= b.len() {
@@ -181,10 +254,7 @@ impl<'a> Reader<'a> {
                     }
                     self.next_line(eol);
                     while self.line_start < b.len() {
-                        let mut q = self.line_start;
-                        while q < b.len() && b[q] == b' ' {
-                            q += 1;
-                        }
+                        let q = skip_indent(b, self.line_start);
                         let e = self.line_end(q);
                         if q != e && b[q] != b'#' {
                             return None;
@@ -278,21 +348,25 @@ impl<'a> Reader<'a> {
         )
     }
 
-    fn add_item(&mut self, seq: NodeId, item: NodeId) {
+    /// Move the items from `base` up on the stack into the sequence `seq`.
+    fn take_items(&mut self, seq: NodeId, base: usize) {
         if let Kind::Seq { items, .. } = &mut self.tree.nodes[seq.0 as usize].kind {
-            items.push(item);
+            *items = self.items[base..].to_vec();
         }
+        self.items.truncate(base);
     }
 
-    fn add_entry(&mut self, map: NodeId, key: NodeId, value: NodeId) {
+    /// Move the entries from `base` up on the stack into the mapping `map`.
+    fn take_entries(&mut self, map: NodeId, base: usize) {
         if let Kind::Map { entries, .. } = &mut self.tree.nodes[map.0 as usize].kind {
-            entries.push((key, value));
+            *entries = self.entries[base..].to_vec();
         }
+        self.entries.truncate(base);
     }
 
     /// A block collection ends where its last child ends, as in granit.
-    fn close_block(&mut self, id: NodeId) {
-        self.tree.nodes[id.0 as usize].end = self.tree.content_end_of_children(id);
+    fn close_block(&mut self, id: NodeId, last: NodeId) {
+        self.tree.nodes[id.0 as usize].end = self.tree.nodes[last.0 as usize].end;
     }
 
     fn check_depth(&self, depth: usize) -> Option<()> {
@@ -359,8 +433,9 @@ impl<'a> Reader<'a> {
                 items: Vec::new(),
             },
         );
+        let base = self.items.len();
         let mut first = true;
-        loop {
+        let last = loop {
             if first && indentless {
                 // granit starts an indentless sequence at the token after its first dash: the
                 // item's first character (a block scalar's header, not its content), or the end
@@ -374,17 +449,18 @@ impl<'a> Reader<'a> {
                 (node.start, node.line, node.col) = (q, line, col);
             }
             let item = self.item(pos + 1, indent, depth + 1)?;
-            self.add_item(id, item);
+            self.items.push(item);
             first = false;
             match self.next {
                 Some(i) if i == indent && self.is_dash(self.pos) => pos = self.pos,
                 // More indented than the items after an item: a continuation line of a plain
                 // scalar, or an error.
                 Some(i) if i > indent => return None,
-                _ => break,
+                _ => break item,
             }
-        }
-        self.close_block(id);
+        };
+        self.take_items(id, base);
+        self.close_block(id, last);
         Some(id)
     }
 
@@ -431,22 +507,24 @@ impl<'a> Reader<'a> {
                 entries: Vec::new(),
             },
         );
-        loop {
+        let base = self.entries.len();
+        let last = loop {
             // Not a key where one must be (a scalar line, `- ` after a value, `? `): an error
             // or a structure this reader does not build.
             let (key, after) = self.key(pos)?;
             let key = self.push_scalar(key);
             let value = self.map_value(after, indent, depth + 1)?;
-            self.add_entry(id, key, value);
+            self.entries.push((key, value));
             match self.next {
                 Some(i) if i == indent => pos = self.pos,
                 // More indented than the keys after a value: a continuation line of a plain
                 // scalar, or an error.
                 Some(i) if i > indent => return None,
-                _ => break,
+                _ => break value,
             }
-        }
-        self.close_block(id);
+        };
+        self.take_entries(id, base);
+        self.close_block(id, last);
         Some(id)
     }
 
@@ -491,18 +569,23 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 // The first `:` followed by a space or the line end ends the key, unless a
-                // comment (` #`) comes first.
-                let mut from = p;
+                // comment (` #`) comes first: one scan finds both.
+                let mut c = p;
                 let colon = loop {
-                    let c = from + memchr::memchr(b':', &b[from..eol])?;
-                    if is_space_or_end(b, c + 1) {
-                        break c;
+                    c = find2(b, c, eol, b':', b'#');
+                    if c >= eol {
+                        return None;
                     }
-                    from = c + 1;
+                    if b[c] == b':' {
+                        if is_space_or_end(b, c + 1) {
+                            break c;
+                        }
+                    } else if b[c - 1] == b' ' {
+                        // `b[p]` is no `#` (`plain_can_start`), so `c > p` here.
+                        return None;
+                    }
+                    c += 1;
                 };
-                if has_comment(&b[p..colon]) {
-                    return None;
-                }
                 let mut end = colon;
                 while b[end - 1] == b' ' {
                     end -= 1;
@@ -559,18 +642,29 @@ impl<'a> Reader<'a> {
                     return None;
                 }
                 let eol = self.eol;
-                let line = &b[q..eol];
-                let mut end = match find_comment(line) {
-                    Some(i) => q + i,
-                    None => eol,
-                };
+                // One pass finds the comment (` #`) that ends the value and any `: ` or final
+                // `:` before it: `key: a: b` (a mapping where none may start) and `a:` at the
+                // end are errors. (A `:` before the spaces of ` #` ends the value too.)
+                let mut end = eol;
+                let mut i = q;
+                loop {
+                    i = find2(b, i, eol, b':', b'#');
+                    if i >= eol {
+                        break;
+                    }
+                    if b[i] == b':' {
+                        if is_space_or_end(b, i + 1) {
+                            return None;
+                        }
+                    } else if b[i - 1] == b' ' {
+                        // `b[q]` is no `#` (`plain_can_start`), so `i > q` here.
+                        end = i - 1;
+                        break;
+                    }
+                    i += 1;
+                }
                 while b[end - 1] == b' ' {
                     end -= 1;
-                }
-                // `key: a: b` (a mapping where none may start) and `a:` at the end: errors.
-                let body = &b[q..end];
-                if body.last() == Some(&b':') || memchr::memmem::find(body, b": ").is_some() {
-                    return None;
                 }
                 let id = self.push_scalar(Scalar {
                     start: q,
@@ -708,6 +802,7 @@ impl<'a> Reader<'a> {
             }
         };
         let id = self.push(p, p, self.line, col, kind);
+        let (items, entries) = (self.items.len(), self.entries.len());
         let close = if is_seq { b']' } else { b'}' };
         let mut q = self.skip_spaces(p + 1);
         if q < self.eol && b[q] == close {
@@ -717,7 +812,7 @@ impl<'a> Reader<'a> {
         loop {
             if is_seq {
                 let (item, r) = self.flow_node(q, depth + 1)?;
-                self.add_item(id, item);
+                self.items.push(item);
                 q = r;
             } else {
                 // `{a}` (no value), `{? a}`, `{[a]: b}` and a plain key not followed by `: `
@@ -740,7 +835,7 @@ impl<'a> Reader<'a> {
                 }
                 let v = self.skip_spaces(r + 1);
                 let (value, r) = self.flow_node(v, depth + 1)?;
-                self.add_entry(id, key, value);
+                self.entries.push((key, value));
                 q = r;
             }
             q = self.skip_spaces(q);
@@ -749,6 +844,11 @@ impl<'a> Reader<'a> {
                 return None;
             }
             if b[q] == close {
+                if is_seq {
+                    self.take_items(id, items);
+                } else {
+                    self.take_entries(id, entries);
+                }
                 self.tree.nodes[id.0 as usize].end = q + 1;
                 return Some((id, q + 1));
             }
@@ -1035,24 +1135,6 @@ fn plain_can_start(b: &[u8], p: usize) -> bool {
     }
 }
 
-/// Whether `s` holds a comment start (`#` after a space).
-fn has_comment(s: &[u8]) -> bool {
-    find_comment(s).is_some()
-}
-
-/// The index of the space before a ` #` comment in `s`, if any.
-fn find_comment(s: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = memchr::memchr(b'#', &s[from..]) {
-        let i = from + i;
-        if i > 0 && s[i - 1] == b' ' {
-            return Some(i - 1);
-        }
-        from = i + 1;
-    }
-    None
-}
-
 /// Implicit keys are limited to 1024 characters in YAML; long ones are left to granit.
 fn key_length_ok(s: &Scalar) -> bool {
     s.end - s.start <= 1000
@@ -1187,6 +1269,24 @@ mod tests {
         declines("a: >\n  x\n   \n  y\n"); // folded with a whitespace-only line
         declines("a: |+\n  x"); // kept breaks without a final break
         declines("- |\n x\n- >\nx\n"); // content left of its owner: empty, then an error
+    }
+
+    #[test]
+    fn word_scans_match_byte_scans() {
+        // Matches at every offset within and across words, past `to`, and near the text end.
+        let text = b"  a:b #c\n        d: e\n  x#\n:\n\n   ";
+        for from in 0..text.len() {
+            let indent = from + text[from..].iter().take_while(|&&c| c == b' ').count();
+            assert_eq!(skip_indent(text, from), indent, "{from}");
+            for to in from..=text.len() {
+                let naive = text[from..to]
+                    .iter()
+                    .position(|&c| c == b':' || c == b'#')
+                    .map_or(to, |i| from + i);
+                assert_eq!(find2(text, from, to, b':', b'#'), naive, "{from}..{to}");
+            }
+        }
+        same_as_granit("abcdefg: 1\nabcdefgh: 2\nabcdefghi: 3 # c\nk: abcdefg#h:i # j: k\nl: m");
     }
 
     #[test]
