@@ -50,9 +50,9 @@ pub struct Injector<'c> {
     pub limits: Limits,
     /// The outputs path template, compiled once.
     outputs_template: render::Inline,
-    /// Rendered env lists of the built-in env template, by context with the per-workload strings
-    /// (`outputsPath`, `storesAccessKeys`) replaced by placeholders (see [`Injector::env`]).
-    env_cache: Mutex<HashMap<String, Vec<Value>>>,
+    /// Rendered env lists of the built-in env template with placeholders for the per-workload
+    /// strings, by selection and whether each string is empty (see [`Injector::env`]).
+    env_cache: Mutex<HashMap<(Selected, bool, bool), Vec<Value>>>,
     /// Pod volumes and container mounts, by selection (data entries, outputs entry).
     blocks: Mutex<HashMap<Selected, (Arc<[Value]>, Arc<[Value]>)>>,
 }
@@ -404,41 +404,47 @@ impl<'c> Injector<'c> {
         Ok(Selection::Entries { data, outputs })
     }
 
-    /// The env vars of one workload: what `Renderer::env` gives for `context`.
+    /// The env vars of one workload: what `Renderer::env` gives for `context(outputs_path,
+    /// stores_access_keys)`.
     ///
-    /// Most of the context is the same for every workload; only `outputsPath` and
-    /// `storesAccessKeys` (which names the outputs path) differ. The built-in template uses those
-    /// two only as `{{#if x}}` and `value: {{json x}}`, so its parsed output for any non-empty
-    /// strings is its output for placeholder strings with the placeholders replaced: render, parse
-    /// and validate once per distinct rest of the context. Only plain printable ASCII values take
-    /// this path (their JSON quoting reads back as themselves); an override template, other values
-    /// or any error take the direct path, so results and messages are the same either way.
-    fn env(&self, context: Value) -> Result<Vec<Value>, String> {
+    /// The rest of the context is the same for every workload with the same selection of entries.
+    /// The built-in template uses the two strings only as `{{#if x}}` and `value: {{json x}}`, so
+    /// its parsed output for any non-empty strings is its output for placeholder strings with the
+    /// placeholders replaced: render, parse and validate once per selection and per emptiness of
+    /// the two. Only plain printable ASCII strings take this path (their JSON quoting reads back
+    /// as themselves); an override template, other strings or any error take the direct path, so
+    /// results and messages are the same either way.
+    fn env(
+        &self,
+        selected: Selected,
+        outputs_path: &str,
+        stores_access_keys: &str,
+        context: impl Fn(&str, &str) -> Value,
+    ) -> Result<Vec<Value>, String> {
         const OUT: &str = "\u{1}stowage-outputs-path\u{1}";
         const KEYS: &str = "\u{1}stowage-stores-access-keys\u{1}";
+        let (out, keys) = (outputs_path, stores_access_keys);
         let plain = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b));
-        let field = |k: &str| context.get(k).and_then(Value::as_str).unwrap_or("");
-        let (out, keys) = (field("outputsPath"), field("storesAccessKeys"));
         if !self.renderer.env_is_builtin() || !plain(out) || !plain(keys) {
-            return self.renderer.env(&context);
+            return self.renderer.env(&context(out, keys));
         }
-        let mut key_context = context.clone();
-        for (k, placeholder) in [("outputsPath", OUT), ("storesAccessKeys", KEYS)] {
-            if !field(k).is_empty() {
-                key_context[k] = Value::String(placeholder.to_string());
-            }
-        }
-        let key = key_context.to_string();
+        let key = (selected, !out.is_empty(), !keys.is_empty());
         let cached = locked(&self.env_cache).get(&key).cloned();
         let mut env = match cached {
             Some(env) => env,
-            None => match self.renderer.env(&key_context) {
-                Ok(env) => {
-                    locked(&self.env_cache).insert(key, env.clone());
-                    env
+            None => {
+                let placeholder = |s: &str, p: &'static str| if s.is_empty() { "" } else { p };
+                match self
+                    .renderer
+                    .env(&context(placeholder(out, OUT), placeholder(keys, KEYS)))
+                {
+                    Ok(env) => {
+                        locked(&self.env_cache).insert(key, env.clone());
+                        env
+                    }
+                    Err(_) => return self.renderer.env(&context(out, keys)),
                 }
-                Err(_) => return self.renderer.env(&context),
-            },
+            }
         };
         fn fill(v: &mut Value, out: &str, keys: &str) {
             match v {
@@ -501,8 +507,8 @@ impl<'c> Injector<'c> {
                 Some(format!("{root}/{}", below.trim_start_matches('/')))
             }
         };
-        let blocks_key = (data.clone(), outputs);
-        let cached = locked(&self.blocks).get(&blocks_key).cloned();
+        let selected: Selected = (data.clone(), outputs);
+        let cached = locked(&self.blocks).get(&selected).cloned();
         for i in data.iter().copied().chain(outputs) {
             let p = &self.entries[i];
             if let (None, Some((volume, mount))) = (&cached, &p.volume) {
@@ -555,7 +561,7 @@ impl<'c> Injector<'c> {
             Some(blocks) => blocks,
             None => {
                 let blocks: (Arc<[Value]>, Arc<[Value]>) = (volumes.into(), mounts.into());
-                locked(&self.blocks).insert(blocks_key, blocks.clone());
+                locked(&self.blocks).insert(selected.clone(), blocks.clone());
                 blocks
             }
         };
@@ -567,23 +573,33 @@ impl<'c> Injector<'c> {
                 crate::edit::emit_flow(&Value::Object(m))
             }
         };
-        let context = json!({
-            "names": {
-                "dataPaths": names.data_paths,
-                "outputsPath": names.outputs_path,
-                "storesAccessKeys": names.stores_access_keys,
-                "googleCredentials": names.google_credentials,
-            },
-            "dataPaths": if data.is_empty() { String::new() } else { crate::edit::emit_flow(&Value::Object(data_paths)) },
-            "outputsPath": outputs_path.clone().unwrap_or_default(),
-            "credentials": credentials.iter().map(|c| {
-                let Some(Value::Object(secret)) = c.volume.get("secret") else { unreachable!() };
-                json!({"envName": c.env_name, "secret": secret["secretName"], "secretKey": secret["items"][0]["key"]})
-            }).collect::<Vec<_>>(),
-            "storesAccessKeys": flow(access_keys),
-            "googleCredentials": if gcs_files.len() == 1 { gcs_files[0] } else { "" },
-        });
-        let env = self.env(context).map_err(|m| (None, m))?;
+        // The env template's context, given its two per-workload strings.
+        let context = |outputs_path: &str, stores_access_keys: &str| {
+            json!({
+                "names": {
+                    "dataPaths": names.data_paths,
+                    "outputsPath": names.outputs_path,
+                    "storesAccessKeys": names.stores_access_keys,
+                    "googleCredentials": names.google_credentials,
+                },
+                "dataPaths": if data.is_empty() { String::new() } else { crate::edit::emit_flow(&Value::Object(data_paths.clone())) },
+                "outputsPath": outputs_path,
+                "credentials": credentials.iter().map(|c| {
+                    let Some(Value::Object(secret)) = c.volume.get("secret") else { unreachable!() };
+                    json!({"envName": c.env_name, "secret": secret["secretName"], "secretKey": secret["items"][0]["key"]})
+                }).collect::<Vec<_>>(),
+                "storesAccessKeys": stores_access_keys,
+                "googleCredentials": if gcs_files.len() == 1 { gcs_files[0] } else { "" },
+            })
+        };
+        let env = self
+            .env(
+                selected,
+                outputs_path.as_deref().unwrap_or_default(),
+                &flow(access_keys),
+                context,
+            )
+            .map_err(|m| (None, m))?;
         Ok(Some(WorkloadPlan {
             kind: workload.kind.clone(),
             namespace,
