@@ -72,13 +72,14 @@ pub fn apply(tree: &Tree, edits: &[Edit]) -> Result<String, Failure> {
 /// The text to insert for `edits`, as (byte offset in the document text, text), in order.
 pub fn insertions(tree: &Tree, edits: &[Edit]) -> Result<Vec<(usize, String)>, Failure> {
     let text = tree.text;
+    let crlf = text.contains('\r');
     // Lines ended by a lone `\r` (classic Mac) are lines to YAML but not to our line arithmetic.
-    if text.contains('\r') && text.split('\r').skip(1).any(|rest| !rest.starts_with('\n')) {
+    if crlf && text.split('\r').skip(1).any(|rest| !rest.starts_with('\n')) {
         return Err(reemit(
             "the document ends lines with a lone carriage return",
         ));
     }
-    let style = Style::of(tree);
+    let style = Style::of(tree, crlf);
     let mut insertions: Vec<Insertion> = Vec::new();
     for edit in edits {
         plan_insertion(tree, &style, edit, &mut insertions)?;
@@ -116,12 +117,9 @@ struct Style {
 type MemoKey = (usize, usize, usize);
 
 impl Style {
-    fn of(tree: &Tree) -> Style {
-        let newline = if tree.text.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        };
+    /// `crlf`: the text has a `\r`, and every one of them ends a line.
+    fn of(tree: &Tree, crlf: bool) -> Style {
+        let newline = if crlf { "\r\n" } else { "\n" };
         Style {
             newline,
             compact_lists: first_block_list_is_compact(tree).unwrap_or(false),
