@@ -309,6 +309,7 @@ impl LimitArgs {
                 max_depth: self.max_depth,
                 max_alias_nodes: self.max_alias_nodes,
             },
+            keep_plans: false,
         }
     }
 }

@@ -413,7 +413,11 @@ fn run(input: &[u8], config: &Value) -> Ran {
         persistence: config.clone(),
         origin: "values.yaml".into(),
     };
-    match post_render(input, source, &Options::default()) {
+    let options = Options {
+        keep_plans: true,
+        ..Options::default()
+    };
+    match post_render(input, source, &options) {
         Ok(outcome) => Ran {
             output: outcome.output(input),
             outcome,
