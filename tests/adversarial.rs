@@ -447,6 +447,14 @@ fn lone_carriage_return_in_workload() {
 }
 
 #[test]
+fn workload_cut_off_inside_a_flow_collection() {
+    // The last document ends in an open `{` with no line break after it (found by fuzzing the
+    // fast YAML path, which read past the end of the text).
+    let input = format!("{POD}    resources: {{");
+    fails(&run(input.as_bytes()), &["document 1", "invalid YAML"]);
+}
+
+#[test]
 fn broken_document_without_a_kind() {
     // No `kind` means no Kubernetes object: it is read, so its broken YAML is reported.
     let input = format!("{CM}---\na: [\n");

@@ -805,7 +805,12 @@ impl<'a> Reader<'a> {
         let (items, entries) = (self.items.len(), self.entries.len());
         let close = if is_seq { b']' } else { b'}' };
         let mut q = self.skip_spaces(p + 1);
-        if q < self.eol && b[q] == close {
+        // A flow collection continued on the next line (or cut off by the end of the text):
+        // left to granit.
+        if q >= self.eol {
+            return None;
+        }
+        if b[q] == close {
             self.tree.nodes[id.0 as usize].end = q + 1;
             return Some((id, q + 1));
         }
@@ -1196,6 +1201,18 @@ mod tests {
         declines("a: b\u{85}c\n"); // NEL, a break in YAML 1.1
         declines("\u{feff}a: b\n"); // a BOM
         declines("a: b\u{7}\n"); // a control character: an error
+    }
+
+    #[test]
+    fn flow_collections_cut_off_by_the_end_of_the_text() {
+        // Found by fuzzing (fuzz/fuzz_targets/yaml_fast.rs): an index past the end of the text.
+        declines("#\"\n#-\n{");
+        declines("{");
+        declines("[");
+        declines("a: {");
+        declines("a: [ ");
+        declines("- {a: 1, ");
+        declines("- [a, ");
     }
 
     #[test]
