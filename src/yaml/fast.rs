@@ -26,6 +26,7 @@ pub(super) fn parse(text: &str, limits: Limits) -> Option<Tree<'_>> {
         text,
         b: text.as_bytes(),
         ascii,
+        last_col: std::cell::Cell::new((usize::MAX, 0, 0)),
         max_depth: limits.max_depth,
         tree: Tree {
             text,
@@ -96,6 +97,8 @@ struct Reader<'a> {
     b: &'a [u8],
     /// The whole text is ASCII: a column is a byte distance.
     ascii: bool,
+    /// The last column `col` counted on a non-ASCII text: (line start, position, column).
+    last_col: std::cell::Cell<(usize, usize, usize)>,
     max_depth: usize,
     tree: Tree<'a>,
     /// The current line: its 1-based number and where it starts.
@@ -201,10 +204,19 @@ impl<'a> Reader<'a> {
     /// 0-based column of `pos` on the current line, in characters as granit counts them.
     fn col(&self, pos: usize) -> usize {
         if self.ascii {
-            pos - self.line_start
-        } else {
-            self.text[self.line_start..pos].chars().count()
+            return pos - self.line_start;
         }
+        // Counted on from the last column asked for on this line, when it is to the left: nodes
+        // come left to right, so a long line of flow items costs linear time, not quadratic.
+        let (line_start, from, col) = self.last_col.get();
+        let (from, col) = if line_start == self.line_start && from <= pos {
+            (from, col)
+        } else {
+            (self.line_start, 0)
+        };
+        let col = col + self.text[from..pos].chars().count();
+        self.last_col.set((self.line_start, pos, col));
+        col
     }
 
     /// Move to the start of the line after the one ending at `eol` (`eol` may be the text end).
@@ -1201,6 +1213,13 @@ mod tests {
         declines("a: b\u{85}c\n"); // NEL, a break in YAML 1.1
         declines("\u{feff}a: b\n"); // a BOM
         declines("a: b\u{7}\n"); // a control character: an error
+    }
+
+    #[test]
+    fn columns_after_multibyte_characters() {
+        // Columns are characters; `col` counts on from the last node of the line.
+        same_as_granit("k: é\na: [é, x, \"éé\", {é: é, x: [é]}, 'é']  # é\nb: {x: é}\n");
+        same_as_granit("é: [a, é]\nc:\n  - é: [é, é]\n    d: é\n");
     }
 
     #[test]
