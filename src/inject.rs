@@ -5,6 +5,7 @@
 //! out, or nothing does and every problem is reported (design.md §8).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -68,7 +69,9 @@ pub struct Outcome {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Splice {
     pub range: std::ops::Range<usize>,
-    pub text: String,
+    /// Shared by the identical insertions of one document (the containers of a pod all get the
+    /// same mounts and env vars), which would otherwise be most of the memory held for a release.
+    pub text: Arc<str>,
 }
 
 impl Outcome {
@@ -338,7 +341,7 @@ impl<'a> Pass<'a> {
             if self.config_docs.contains(&i) {
                 part.splices.push(Splice {
                     range: doc.range.clone(),
-                    text: String::new(),
+                    text: Arc::from(""),
                 });
                 continue;
             }
@@ -373,15 +376,24 @@ impl<'a> Pass<'a> {
             let base = doc.parse_range().start;
             match change {
                 Some(Change::Insert(insertions)) => {
-                    part.splices
-                        .extend(insertions.into_iter().map(|(offset, text)| Splice {
+                    let mut texts: Vec<Arc<str>> = Vec::new();
+                    for (offset, text) in insertions {
+                        let text = match texts.iter().find(|t| ***t == *text) {
+                            Some(same) => same.clone(),
+                            None => {
+                                texts.push(Arc::from(text));
+                                texts[texts.len() - 1].clone()
+                            }
+                        };
+                        part.splices.push(Splice {
                             range: base + offset..base + offset,
                             text,
-                        }));
+                        });
+                    }
                 }
                 Some(Change::Replace(text)) => part.splices.push(Splice {
                     range: doc.parse_range(),
-                    text,
+                    text: Arc::from(text),
                 }),
                 None => {}
             }
