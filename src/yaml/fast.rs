@@ -478,21 +478,11 @@ impl<'a> Reader<'a> {
 
     /// The item after a `-` whose following byte is `p`; `indent` is the dash's column.
     fn item(&mut self, p: usize, indent: usize, depth: usize) -> Option<NodeId> {
-        let mut q = p;
-        while q < self.eol && self.b[q] == b' ' {
-            q += 1;
-        }
+        let q = self.skip_spaces(p);
         if q == self.eol || self.b[q] == b'#' {
             // Nothing on the dash's line: the item is on the next lines, or an implicit null
             // at the end of the dash's line.
-            let null_at = self.eol;
-            let (line, col) = (self.line, self.col(null_at));
-            self.next_line(self.eol);
-            self.skip_to_content()?;
-            return match self.next {
-                Some(i) if i > indent => self.collection_here(indent, depth),
-                _ => Some(self.push_null(null_at, line, col)),
-            };
+            return self.node_below(self.eol, indent, depth, false);
         }
         if self.is_dash(q) {
             let col = self.col(q);
@@ -542,30 +532,39 @@ impl<'a> Reader<'a> {
 
     /// The value after a key's colon (`p` is the byte after it); `indent` is the key's column.
     fn map_value(&mut self, p: usize, indent: usize, depth: usize) -> Option<NodeId> {
-        let mut q = p;
-        while q < self.eol && self.b[q] == b' ' {
-            q += 1;
-        }
+        let q = self.skip_spaces(p);
         if q == self.eol || self.b[q] == b'#' {
             // Nothing after `key:` on its line: a nested collection on the next lines, an
             // indentless sequence, or an implicit null on the colon.
-            let null_at = p - 1;
-            let (line, col) = (self.line, self.col(null_at));
-            self.next_line(self.eol);
-            self.skip_to_content()?;
-            return match self.next {
-                Some(i) if i > indent => self.collection_here(indent, depth),
-                Some(i) if i == indent && self.is_dash(self.pos) => {
-                    self.seq(self.pos, i, depth, true)
-                }
-                _ => Some(self.push_null(null_at, line, col)),
-            };
+            return self.node_below(p - 1, indent, depth, true);
         }
         // `key: - x` is an error.
         if self.is_dash(q) {
             return None;
         }
         self.inline_value(q, indent, depth)
+    }
+
+    /// The node of a `-` or `key:` (at column `indent`) with nothing after it on its line: a
+    /// collection on the lines below, a sequence at the key's own indentation when
+    /// `indentless_seq`, or else an implicit null at `null_at`.
+    fn node_below(
+        &mut self,
+        null_at: usize,
+        indent: usize,
+        depth: usize,
+        indentless_seq: bool,
+    ) -> Option<NodeId> {
+        let (line, col) = (self.line, self.col(null_at));
+        self.next_line(self.eol);
+        self.skip_to_content()?;
+        match self.next {
+            Some(i) if i > indent => self.collection_here(indent, depth),
+            Some(i) if indentless_seq && i == indent && self.is_dash(self.pos) => {
+                self.seq(self.pos, i, depth, true)
+            }
+            _ => Some(self.push_null(null_at, line, col)),
+        }
     }
 
     /// An implicit key starting at `p` on the current line: the scalar and the byte after its
@@ -615,9 +614,7 @@ impl<'a> Reader<'a> {
                 .filter(|(s, _)| key_length_ok(s));
             }
         };
-        while q < eol && b[q] == b' ' {
-            q += 1;
-        }
+        q = self.skip_spaces(q);
         if q < eol && b[q] == b':' && is_space_or_end(b, q + 1) {
             q += 1;
             Some((scalar, q)).filter(|(s, _)| key_length_ok(s))
