@@ -1,7 +1,9 @@
 //! `stowage fn` (KRM function) and the legacy kustomize exec plugin, run as the binary.
 
+mod common;
+
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -69,16 +71,6 @@ fn results(list: &Value) -> Vec<Value> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default()
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let d = std::env::temp_dir().join(format!("stowage-krm-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 #[test]
@@ -244,7 +236,7 @@ fn check_plugin_output(out: &Output) {
 
 #[test]
 fn legacy_plugin_by_env() {
-    let dir = temp_dir("env");
+    let dir = common::temp_dir("krm-env");
     let cfg = dir.join("cfg.yaml");
     std::fs::write(&cfg, PLUGIN_CONFIG).unwrap();
     let out = run(
@@ -268,7 +260,7 @@ fn legacy_plugin_by_env() {
 
 #[test]
 fn legacy_plugin_by_name_after_install() {
-    let dir = temp_dir("install");
+    let dir = common::temp_dir("krm-install");
     let out = Command::new(BIN)
         .args(["kustomize-plugin", "install", "--dir"])
         .arg(&dir)

@@ -2,6 +2,8 @@
 //! exec plugin installed by `stowage kustomize-plugin install`. kubectl comes from `$STOWAGE_KUBECTL`
 //! or `.venv/bin/kubectl` (`scripts/setup-python` installs it); without it this test fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -34,19 +36,9 @@ fn kubectl() -> PathBuf {
     k
 }
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let d = std::env::temp_dir().join(format!("stowage-kust-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 /// A temp XDG_CONFIG_HOME with the plugin installed.
 fn install(tag: &str) -> PathBuf {
-    let xdg = temp_dir(tag);
+    let xdg = common::temp_dir(&format!("kust-{tag}"));
     let out = Command::new(BIN)
         .args(["kustomize-plugin", "install", "--dir"])
         .arg(xdg.join("kustomize/plugin"))
