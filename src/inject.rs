@@ -381,8 +381,9 @@ impl<'a> Pass<'a> {
                         let text = match texts.iter().find(|t| ***t == *text) {
                             Some(same) => same.clone(),
                             None => {
-                                texts.push(Arc::from(text));
-                                texts[texts.len() - 1].clone()
+                                let text: Arc<str> = Arc::from(text);
+                                texts.push(text.clone());
+                                text
                             }
                         };
                         part.splices.push(Splice {
