@@ -236,18 +236,24 @@ fn validate(files: &[PathBuf], strict: bool) -> i32 {
 }
 
 fn post_render(args: PostRenderArgs) -> i32 {
-    let source = if args.values.files.is_empty() {
-        ConfigSource::InStream
+    let options = args.limits.options(args.namespace.clone(), args.templates);
+    // The config needs nothing from the stream: it is built on a second thread while stdin is read
+    // (a third of the time before the first workload, design.md §9). Values files that don't load
+    // are still reported before stdin is read.
+    let building = if args.values.files.is_empty() {
+        None
     } else {
         match config::load_values_files(&args.values.files) {
-            Ok(persistence) => ConfigSource::Values {
-                persistence,
-                origin: origin(&args.values.files),
-            },
+            Ok(persistence) => {
+                let origin = origin(&args.values.files);
+                let options = options.clone();
+                Some(std::thread::spawn(move || {
+                    ConfigSource::values(&persistence, &origin, &options)
+                }))
+            }
             Err(diagnostics) => return report(&diagnostics, args.strict),
         }
     };
-    let options = args.limits.options(args.namespace.clone(), args.templates);
     let mut input = Vec::new();
     // Read one byte past the limit so an oversized stream is refused without reading it all.
     let limit = options.max_input_bytes as u64 + 1;
@@ -255,6 +261,10 @@ fn post_render(args: PostRenderArgs) -> i32 {
         eprintln!("error: cannot read stdin: {e}");
         return 1;
     }
+    let source = match building {
+        Some(thread) => thread.join().expect("the config thread panicked"),
+        None => ConfigSource::InStream,
+    };
     // The previous render is read first: an invalid one fails before any work.
     let previous = match &args.previous {
         Some(path) => match read_plan_file(path, &args.namespace, &args.limits) {

@@ -22,12 +22,39 @@ pub const CONFIG_KIND: &str = "Persistence";
 const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
 
 /// Where the config comes from (design.md §2): exactly one place.
-#[derive(Clone, Debug)]
 pub enum ConfigSource {
-    /// `--values FILE...`: the merged `persistence` value.
-    Values { persistence: Value, origin: String },
+    /// `--values FILE...`: the merged `persistence` value, built ([`ConfigSource::values`]).
+    Values(Box<Built>),
     /// A `stowage.dev/v1alpha1 Persistence` document in the stream.
     InStream,
+}
+
+impl ConfigSource {
+    /// The config of `--values`, built for `options` (its templates). Nothing here depends on the
+    /// stream, so the CLI builds it on a second thread while it reads stdin.
+    pub fn values(persistence: &Value, origin: &str, options: &Options) -> ConfigSource {
+        ConfigSource::Values(Box::new(Built::new(persistence, origin, options)))
+    }
+}
+
+/// A config and the templates, built; their problems are reported once the stream is read, in the
+/// order post-render always reports them.
+pub struct Built {
+    renderer: Result<Renderer, String>,
+    config: Option<Config>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Built {
+    fn new(persistence: &Value, origin: &str, options: &Options) -> Built {
+        let renderer = Renderer::new(options.templates.as_deref());
+        let (config, diagnostics) = config::build(persistence, origin);
+        Built {
+            renderer,
+            config,
+            diagnostics,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -163,15 +190,9 @@ pub fn post_render(
         all.extend(rest);
         all
     };
-    let (persistence, origin) = match (&source, config_docs.as_slice()) {
-        (
-            ConfigSource::Values {
-                persistence,
-                origin,
-            },
-            [],
-        ) => (persistence.clone(), origin.clone()),
-        (ConfigSource::Values { .. }, [i, ..]) => {
+    let built = match (source, config_docs.as_slice()) {
+        (ConfigSource::Values(built), []) => *built,
+        (ConfigSource::Values(_), [i, ..]) => {
             return fail(
                 Diagnostic::error(
                     doc_place(&docs[*i], *i, Some("Persistence".into()), None),
@@ -204,7 +225,8 @@ pub fn post_render(
                 )]
             })?;
             let spec = value.get("spec").cloned().unwrap_or(Value::Null);
-            (spec, format!("in-stream Persistence document {}", i + 1))
+            let origin = format!("in-stream Persistence document {}", i + 1);
+            Built::new(&spec, &origin, options)
         }
         (ConfigSource::InStream, [_, j, ..]) => {
             return fail(
@@ -216,11 +238,11 @@ pub fn post_render(
             );
         }
     };
-    let renderer = Renderer::new(options.templates.as_deref())
+    let renderer = built
+        .renderer
         .map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
-    let (config, config_diagnostics) = config::build(&persistence, &origin);
-    diagnostics.extend(config_diagnostics);
-    let config = match config {
+    diagnostics.extend(built.diagnostics);
+    let config = match built.config {
         Some(c) if !has_errors(&diagnostics) => c,
         _ => return Err(with_yaml_errors(yaml_errors, diagnostics)),
     };

@@ -109,10 +109,7 @@ pub fn run_fn(input: &[u8], options: &Options, strict: bool) -> FnOutcome {
         .map(|item| edit::emit_document(item, "\n"))
         .collect::<Vec<_>>()
         .join("---\n");
-    let source = ConfigSource::Values {
-        persistence,
-        origin: ORIGIN.to_string(),
-    };
+    let source = ConfigSource::values(&persistence, ORIGIN, options);
     match inject::post_render(stream.as_bytes(), source, options) {
         Ok(outcome) if strict && has_warnings(&outcome.diagnostics) => {
             let strict_diagnostics = outcome
@@ -425,10 +422,7 @@ pub fn run_legacy_plugin(
         }
         return Ok((input.to_vec(), diagnostics));
     }
-    let source = ConfigSource::Values {
-        persistence,
-        origin: config_origin.to_string(),
-    };
+    let source = ConfigSource::values(&persistence, config_origin, options);
     inject::post_render(input, source, options).map(|o| (o.output(input), o.diagnostics))
 }
 

@@ -6,13 +6,11 @@ use serde_json::json;
 use stowage::inject::{self, ConfigSource, Options};
 
 fn config() -> ConfigSource {
-    ConfigSource::Values {
-        persistence: json!({
-            "data": {"datasets": {"mountPath": "/mnt/datasets", "existingClaim": "datasets", "readOnly": true}},
-            "outputs": {"results": {"mountPath": "/mnt/outputs", "existingClaim": "results"}},
-        }),
-        origin: "values.yaml".into(),
-    }
+    let persistence = json!({
+        "data": {"datasets": {"mountPath": "/mnt/datasets", "existingClaim": "datasets", "readOnly": true}},
+        "outputs": {"results": {"mountPath": "/mnt/outputs", "existingClaim": "results"}},
+    });
+    ConfigSource::values(&persistence, "values.yaml", &Options::default())
 }
 
 /// Workload `i` (about 900 bytes) with a ConfigMap after it.

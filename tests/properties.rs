@@ -409,14 +409,11 @@ impl std::ops::Deref for Ran {
 }
 
 fn run(input: &[u8], config: &Value) -> Ran {
-    let source = ConfigSource::Values {
-        persistence: config.clone(),
-        origin: "values.yaml".into(),
-    };
     let options = Options {
         keep_plans: true,
         ..Options::default()
     };
+    let source = ConfigSource::values(config, "values.yaml", &options);
     match post_render(input, source, &options) {
         Ok(outcome) => Ran {
             output: outcome.output(input),
