@@ -11,29 +11,30 @@
 //! key holds an explicit `null` that would have to be replaced), [`apply`] says so and the caller
 //! re-emits that one document from its value with [`emit_document`].
 
-use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use crate::yaml::{Kind, NodeId, Tree};
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Addition<'a> {
-    /// Append these items to a list (usually borrowed from the plan, shared by every container).
-    Items(Cow<'a, [Value]>),
+pub enum Addition {
+    /// Append these items to a list (usually the plan's, shared by every container and by the
+    /// workloads with the same volumes).
+    Items(Arc<[Value]>),
     /// Add these entries to a mapping.
     Entries(Vec<(String, Value)>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Edit<'a> {
+pub struct Edit {
     /// The mapping the path starts from.
     pub at: NodeId,
     /// JSON pointer of `at` inside the document's value (used when re-emitting).
     pub pointer: String,
     /// Keys below `at`, created when missing; the last one holds the list or mapping to extend.
     pub path: Vec<&'static str>,
-    pub add: Addition<'a>,
+    pub add: Addition,
 }
 
 /// Why an edit can't be made by inserting text.
@@ -66,11 +67,17 @@ struct Insertion {
 
 /// Apply `edits` to the document text of `tree`, returning the new text.
 pub fn apply(tree: &Tree, edits: &[Edit]) -> Result<String, Failure> {
-    Ok(with_insertions(tree.text, &insertions(tree, edits)?))
+    let insertions = insertions(tree, edits, &mut Written::default())?;
+    Ok(with_insertions(tree.text, &insertions))
 }
 
 /// The text to insert for `edits`, as (byte offset in the document text, text), in order.
-pub fn insertions(tree: &Tree, edits: &[Edit]) -> Result<Vec<(usize, String)>, Failure> {
+/// `written` remembers item lines across calls (pass the same one for the documents of a stream).
+pub fn insertions(
+    tree: &Tree,
+    edits: &[Edit],
+    written: &mut Written,
+) -> Result<Vec<(usize, String)>, Failure> {
     let text = tree.text;
     let crlf = text.contains('\r');
     // Lines ended by a lone `\r` (classic Mac) are lines to YAML but not to our line arithmetic.
@@ -79,14 +86,38 @@ pub fn insertions(tree: &Tree, edits: &[Edit]) -> Result<Vec<(usize, String)>, F
             "the document ends lines with a lone carriage return",
         ));
     }
-    let style = Style::of(tree, crlf);
+    let style = Style::of(tree, crlf, std::mem::take(written));
     let mut insertions: Vec<Insertion> = Vec::new();
-    for edit in edits {
-        plan_insertion(tree, &style, edit, &mut insertions)?;
-    }
+    let planned = edits
+        .iter()
+        .try_for_each(|edit| plan_insertion(tree, &style, edit, &mut insertions));
+    *written = style.written.into_inner();
+    planned?;
     // Stable: insertions of one rank at one offset keep the order the edits asked for.
     insertions.sort_by_key(|i| (i.offset, i.rank));
     Ok(insertions.into_iter().map(|i| (i.offset, i.text)).collect())
+}
+
+/// Item lines already written, most recently used first: the containers of a workload, and the
+/// workloads of a release with the same volumes, get the same list (one `Arc`). Holding the
+/// list keeps its address from being reused for another.
+#[derive(Default)]
+pub struct Written {
+    recent: Vec<WrittenItems>,
+}
+
+struct WrittenItems {
+    items: Arc<[Value]>,
+    dash: usize,
+    newline: &'static str,
+    compact_lists: bool,
+    text: String,
+}
+
+impl Written {
+    /// Enough for the lists a release's workloads share; a list of one workload's own (env with
+    /// its outputs path) passes through the tail.
+    const KEEP: usize = 8;
 }
 
 /// `text` with `insertions` (in offset order) put in.
@@ -108,22 +139,17 @@ struct Style {
     newline: &'static str,
     /// `key:\n- item` (kyaml, Helm 4) rather than `key:\n  - item`.
     compact_lists: bool,
-    /// Item lines already written, by (item list address, length, dash column): the containers of
-    /// a workload all get the plan's one list of mounts and of env vars.
-    memo: std::cell::RefCell<Vec<(MemoKey, String)>>,
+    written: std::cell::RefCell<Written>,
 }
-
-/// (item list address, length, dash column).
-type MemoKey = (usize, usize, usize);
 
 impl Style {
     /// `crlf`: the text has a `\r`, and every one of them ends a line.
-    fn of(tree: &Tree, crlf: bool) -> Style {
+    fn of(tree: &Tree, crlf: bool, written: Written) -> Style {
         let newline = if crlf { "\r\n" } else { "\n" };
         Style {
             newline,
             compact_lists: first_block_list_is_compact(tree).unwrap_or(false),
-            memo: Default::default(),
+            written: written.into(),
         }
     }
 }
@@ -416,7 +442,7 @@ fn under_empty_key(
     }
 }
 
-fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &[Value]) -> Insertion {
+fn extend_list(tree: &Tree, style: &Style, list: NodeId, items: &Arc<[Value]>) -> Insertion {
     let text = tree.text;
     let node_items = tree.items(list).unwrap_or(&[]);
     if is_flow(tree, list) {
@@ -626,21 +652,36 @@ fn emit_value_after_key(out: &mut String, style: &Style, indent: usize, value: &
     }
 }
 
-/// `- item` lines for every item, the dashes at `dash`; memoised per item list (see [`Style`]).
-fn emit_items(out: &mut String, style: &Style, dash: usize, items: &[Value]) {
-    let key = (items.as_ptr() as usize, items.len(), dash);
-    if let Some((_, text)) = style.memo.borrow().iter().find(|(k, _)| *k == key) {
-        out.push_str(text);
+/// `- item` lines for every item, the dashes at `dash`; remembered (see [`Written`]).
+fn emit_items(out: &mut String, style: &Style, dash: usize, items: &Arc<[Value]>) {
+    let mut written = style.written.borrow_mut();
+    let recent = &mut written.recent;
+    let found = recent.iter().position(|w| {
+        Arc::ptr_eq(&w.items, items)
+            && w.dash == dash
+            && w.newline == style.newline
+            && w.compact_lists == style.compact_lists
+    });
+    if let Some(i) = found {
+        out.push_str(&recent[i].text);
+        recent[..=i].rotate_right(1);
         return;
     }
     let start = out.len();
-    for item in items {
+    for item in items.iter() {
         emit_item(out, style, dash, item);
     }
-    style
-        .memo
-        .borrow_mut()
-        .push((key, out[start..].to_string()));
+    recent.truncate(Written::KEEP - 1);
+    recent.insert(
+        0,
+        WrittenItems {
+            items: items.clone(),
+            dash,
+            newline: style.newline,
+            compact_lists: style.compact_lists,
+            text: out[start..].to_string(),
+        },
+    );
 }
 
 /// `- item` with the dash at `dash`, block style.
@@ -689,7 +730,7 @@ pub fn emit_document(value: &Value, newline: &'static str) -> String {
     let style = Style {
         newline,
         compact_lists: false,
-        memo: Default::default(),
+        written: Default::default(),
     };
     let mut out = String::new();
     match value {
@@ -761,7 +802,43 @@ mod tests {
         }
     }
 
-    fn vol() -> Addition<'static> {
+    /// One list, written into documents of different styles through one `Written`: each gets
+    /// what it would get on its own.
+    #[test]
+    fn remembered_items_follow_each_documents_style() {
+        let items: Arc<[Value]> = vec![json!({"name": "data", "mountPath": "/data"})].into();
+        let docs = [
+            "spec:\n  volumes:\n    - name: a\n",
+            "spec:\n  volumes:\n  - name: a\n",
+            "spec:\r\n  volumes:\r\n    - name: a\r\n",
+            "spec:\n  volumes:\n    - name: a\n",
+            "spec:\n  x: 1\n",
+            "a:\n  spec:\n    volumes:\n    - name: a\n",
+        ];
+        let mut written = Written::default();
+        for text in docs {
+            let tree = parse(text, Limits::default()).unwrap();
+            let root = tree.root.unwrap();
+            let at = tree
+                .get(root, "spec")
+                .or_else(|| tree.get(root, "a").and_then(|a| tree.get(a, "spec")));
+            let e = Edit {
+                at: at.unwrap(),
+                pointer: String::new(),
+                path: vec!["volumes"],
+                add: Addition::Items(items.clone()),
+            };
+            let alone = apply(&tree, std::slice::from_ref(&e)).unwrap();
+            let shared = with_insertions(
+                text,
+                &insertions(&tree, std::slice::from_ref(&e), &mut written).unwrap(),
+            );
+            assert_eq!(shared, alone, "{text:?}");
+        }
+        assert!(written.recent.len() > 1, "one list, several styles");
+    }
+
+    fn vol() -> Addition {
         Addition::Items(vec![json!({"name": "data1", "hostPath": {"path": "/data"}})].into())
     }
 
@@ -879,7 +956,7 @@ mod tests {
             at: a,
             pointer: String::new(),
             path: vec!["env"],
-            add: Addition::Items(Cow::Owned(vec![json!({"name": "E"})])),
+            add: Addition::Items(vec![json!({"name": "E"})].into()),
         };
         assert_eq!(
             apply(&tree, &[e]).unwrap(),
@@ -893,7 +970,7 @@ mod tests {
         let out = edit(
             text,
             vec!["env"],
-            Addition::Items(Cow::Owned(vec![json!({"name": "E"})])),
+            Addition::Items(vec![json!({"name": "E"})].into()),
         );
         assert_eq!(out, "? env\n:\n    - name: \"E\"\nname: x\n");
         assert_eq!(

@@ -358,6 +358,7 @@ impl<'a> Pass<'a> {
     /// Inject into the documents `range` of the stream; `early` holds those parsed in pass 1.
     fn run(&self, range: std::ops::Range<usize>, early: &mut [Option<Parsed<'a>>]) -> Part {
         let mut part = Part::default();
+        let mut written = edit::Written::default();
         for (i, early) in range.zip(early) {
             let doc = &self.docs[i];
             if self.config_docs.contains(&i) {
@@ -393,6 +394,7 @@ impl<'a> Pass<'a> {
                     self.options,
                     &mut part.diagnostics,
                     &mut part.plans,
+                    &mut written,
                 )
             });
             let base = doc.parse_range().start;
@@ -533,6 +535,7 @@ fn inject_document(
     options: &Options,
     diagnostics: &mut Vec<Diagnostic>,
     plans: &mut Vec<WorkloadPlan>,
+    written: &mut edit::Written,
 ) -> Option<Change> {
     let kind = p.kind.as_deref()?;
     let tree = &p.tree;
@@ -640,7 +643,7 @@ fn inject_document(
         let under_shared_anchor = edits
             .iter()
             .any(|e| shared.get(e.at.0 as usize) == Some(&true));
-        let textual = match edit::insertions(tree, &edits) {
+        let textual = match edit::insertions(tree, &edits, written) {
             Ok(_) if under_shared_anchor => {
                 Err("the edit point is inside an anchor that aliases repeat".to_string())
             }

@@ -5,7 +5,6 @@
 //! finds the workloads of one parsed document, plans each, checks the plan against what the pod spec
 //! already has (identical: nothing to do; different: a conflict) and returns the edits.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -78,7 +77,7 @@ pub struct WorkloadPlan {
     /// Shared by every workload with the same selection (most of a release).
     pub volumes: Arc<[Value]>,
     pub mounts: Arc<[Value]>,
-    pub env: Vec<Value>,
+    pub env: Arc<[Value]>,
     /// Annotations for the pod template (`gke-gcsfuse/volumes` for GCS FUSE mounts).
     pub pod_annotations: Vec<(String, Value)>,
 }
@@ -612,7 +611,7 @@ impl<'c> Injector<'c> {
             outputs_path,
             volumes,
             mounts,
-            env,
+            env: env.into(),
             pod_annotations,
         }))
     }
@@ -625,7 +624,7 @@ impl<'c> Injector<'c> {
         plan: &'p WorkloadPlan,
         pod: &PodSpec,
         conflicts: &mut Vec<(Diagnostic, usize)>,
-    ) -> Result<Vec<Edit<'p>>, (usize, String)> {
+    ) -> Result<Vec<Edit>, (usize, String)> {
         let mut edits = Vec::new();
         let line_of = |id: NodeId| tree.node(id).line;
         let object = format!("{}/{}", plan.kind, plan.name);
@@ -720,8 +719,8 @@ impl<'c> Injector<'c> {
                 let field = format!("{}.{list}[{i}]", pod.field);
                 let cptr = format!("{}/{list}/{i}", pod.spec_pointer);
                 for (key, id_key, planned, planned_ids) in [
-                    ("volumeMounts", "mountPath", &plan.mounts[..], &mount_ids),
-                    ("env", "name", &plan.env[..], &env_ids),
+                    ("volumeMounts", "mountPath", &plan.mounts, &mount_ids),
+                    ("env", "name", &plan.env, &env_ids),
                 ] {
                     let existing = self.existing(tree, *c, key, id_key, &field, planned_ids)?;
                     let mut new = Vec::new();
@@ -1029,11 +1028,11 @@ fn shown_existing(old: &Value, planned: &Value) -> String {
 }
 
 /// The items to add: all of `planned` (borrowed) or the `new` subset of it.
-fn shared<'p>(planned: &'p [Value], new: Vec<&'p Value>) -> Cow<'p, [Value]> {
+fn shared(planned: &Arc<[Value]>, new: Vec<&Value>) -> Arc<[Value]> {
     if new.len() == planned.len() {
-        Cow::Borrowed(planned)
+        planned.clone()
     } else {
-        Cow::Owned(new.into_iter().cloned().collect())
+        new.into_iter().cloned().collect()
     }
 }
 
