@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use granit_parser::{Event, Parser, ScalarStyle, StructureStyle};
 use serde_json::{Map, Number, Value};
@@ -44,11 +45,13 @@ pub enum Kind<'a> {
     },
     Seq {
         flow: bool,
-        items: Vec<NodeId>,
+        /// Where its items are in the tree's list of items ([`Tree::items`] reads them).
+        items: Range<u32>,
     },
     Map {
         flow: bool,
-        entries: Vec<(NodeId, NodeId)>,
+        /// Where its entries are in the tree's list of entries ([`Tree::entries`] reads them).
+        entries: Range<u32>,
     },
     Alias(NodeId),
 }
@@ -75,6 +78,10 @@ pub struct Node<'a> {
 pub struct Tree<'a> {
     pub text: &'a str,
     nodes: Vec<Node<'a>>,
+    /// The children of every collection: a collection's are stored together when it closes, so a
+    /// document costs a few allocations rather than one per collection.
+    item_list: Vec<NodeId>,
+    entry_list: Vec<(NodeId, NodeId)>,
     pub root: Option<NodeId>,
     /// The document has an alias node.
     aliases: bool,
@@ -134,14 +141,12 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
         block_nesting_limit: limits.max_depth,
     };
     let mut parser = Parser::new_from_str_with_options(text, options);
-    let mut tree = Tree {
-        text,
-        nodes: Vec::new(),
-        root: None,
-        aliases: false,
-    };
-    // Open collections: (node, pending key of a mapping).
-    let mut stack: Vec<(NodeId, Option<NodeId>)> = Vec::new();
+    let mut tree = Tree::new(text, 0);
+    // Open collections: (node, pending key of a mapping, where its children start in `items` or
+    // `entries`, the children of open collections, innermost last).
+    let mut stack: Vec<(NodeId, Option<NodeId>, usize)> = Vec::new();
+    let mut items: Vec<NodeId> = Vec::new();
+    let mut entries: Vec<(NodeId, NodeId)> = Vec::new();
     let mut anchors: HashMap<usize, NodeId> = HashMap::new();
     let mut documents = 0usize;
 
@@ -190,7 +195,7 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
                 tag,
                 Kind::Seq {
                     flow: style == StructureStyle::Flow,
-                    items: Vec::new(),
+                    items: 0..0,
                 },
             ),
             Event::MappingStart(style, anchor, tag) => (
@@ -198,11 +203,18 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
                 tag,
                 Kind::Map {
                     flow: style == StructureStyle::Flow,
-                    entries: Vec::new(),
+                    entries: 0..0,
                 },
             ),
             Event::SequenceEnd | Event::MappingEnd => {
-                let (id, _) = stack.pop().expect("parser balances collections");
+                let (id, _, base) = stack.pop().expect("parser balances collections");
+                if matches!(event, Event::SequenceEnd) {
+                    tree.set_items(id, &items[base..]);
+                    items.truncate(base);
+                } else {
+                    tree.set_entries(id, &entries[base..]);
+                    entries.truncate(base);
+                }
                 let flow = matches!(
                     tree.node(id).kind,
                     Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. }
@@ -241,26 +253,72 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
         }
         match stack.last_mut() {
             None => tree.root = Some(id),
-            Some((parent, pending_key)) => {
-                let parent = *parent;
-                match &mut tree.nodes[parent.0 as usize].kind {
-                    Kind::Seq { items, .. } => items.push(id),
-                    Kind::Map { entries, .. } => match pending_key.take() {
-                        None => *pending_key = Some(id),
-                        Some(key) => entries.push((key, id)),
-                    },
-                    _ => unreachable!("only collections are pushed on the stack"),
-                }
-            }
+            Some((parent, pending_key, _)) => match &tree.nodes[parent.0 as usize].kind {
+                Kind::Seq { .. } => items.push(id),
+                Kind::Map { .. } => match pending_key.take() {
+                    None => *pending_key = Some(id),
+                    Some(key) => entries.push((key, id)),
+                },
+                _ => unreachable!("only collections are pushed on the stack"),
+            },
         }
         if is_collection {
-            stack.push((id, None));
+            let base = match tree.nodes[id.0 as usize].kind {
+                Kind::Seq { .. } => items.len(),
+                _ => entries.len(),
+            };
+            stack.push((id, None, base));
         }
     }
     Ok(tree)
 }
 
 impl<'a> Tree<'a> {
+    /// An empty tree of `text`, room made for `nodes` nodes.
+    fn new(text: &'a str, nodes: usize) -> Tree<'a> {
+        Tree {
+            text,
+            nodes: Vec::with_capacity(nodes),
+            item_list: Vec::new(),
+            entry_list: Vec::new(),
+            root: None,
+            aliases: false,
+        }
+    }
+
+    /// Give the sequence `seq`, now closed, its items.
+    fn set_items(&mut self, seq: NodeId, items: &[NodeId]) {
+        if items.is_empty() {
+            return;
+        }
+        let start = self.item_list.len() as u32;
+        self.item_list.extend_from_slice(items);
+        if let Kind::Seq { items, .. } = &mut self.nodes[seq.0 as usize].kind {
+            *items = start..self.item_list.len() as u32;
+        }
+    }
+
+    /// Give the mapping `map`, now closed, its entries.
+    fn set_entries(&mut self, map: NodeId, entries: &[(NodeId, NodeId)]) {
+        if entries.is_empty() {
+            return;
+        }
+        let start = self.entry_list.len() as u32;
+        self.entry_list.extend_from_slice(entries);
+        if let Kind::Map { entries, .. } = &mut self.nodes[map.0 as usize].kind {
+            *entries = start..self.entry_list.len() as u32;
+        }
+    }
+
+    /// The children of a collection node itself (no alias resolution).
+    fn items_of(&self, run: &Range<u32>) -> &[NodeId] {
+        &self.item_list[run.start as usize..run.end as usize]
+    }
+
+    fn entries_of(&self, run: &Range<u32>) -> &[(NodeId, NodeId)] {
+        &self.entry_list[run.start as usize..run.end as usize]
+    }
+
     pub fn node(&self, id: NodeId) -> &Node<'a> {
         &self.nodes[id.0 as usize]
     }
@@ -277,8 +335,8 @@ impl<'a> Tree<'a> {
     fn content_end_of_children(&self, id: NodeId) -> usize {
         let node = self.node(id);
         let last = match &node.kind {
-            Kind::Seq { items, .. } => items.last().copied(),
-            Kind::Map { entries, .. } => entries.last().map(|(_, v)| *v),
+            Kind::Seq { items, .. } => self.items_of(items).last().copied(),
+            Kind::Map { entries, .. } => self.entries_of(entries).last().map(|(_, v)| *v),
             _ => None,
         };
         match last {
@@ -305,14 +363,14 @@ impl<'a> Tree<'a> {
     /// Entries of a mapping node (aliases resolved), or `None` when it is not a mapping.
     pub fn entries(&self, id: NodeId) -> Option<&[(NodeId, NodeId)]> {
         match &self.node(self.resolve(id)).kind {
-            Kind::Map { entries, .. } => Some(entries),
+            Kind::Map { entries, .. } => Some(self.entries_of(entries)),
             _ => None,
         }
     }
 
     pub fn items(&self, id: NodeId) -> Option<&[NodeId]> {
         match &self.node(self.resolve(id)).kind {
-            Kind::Seq { items, .. } => Some(items),
+            Kind::Seq { items, .. } => Some(self.items_of(items)),
             _ => None,
         }
     }
@@ -345,6 +403,7 @@ impl<'a> Tree<'a> {
         let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for node in &self.nodes {
             if let Kind::Map { entries, .. } = &node.kind {
+                let entries = self.entries_of(entries);
                 if entries.len() < 2 {
                     continue;
                 }
@@ -396,8 +455,11 @@ impl<'a> Tree<'a> {
             let me = Some(NodeId(i as u32));
             match &node.kind {
                 Kind::Alias(target) => shared[target.0 as usize] = true,
-                Kind::Seq { items, .. } => items.iter().for_each(|c| parent[c.0 as usize] = me),
-                Kind::Map { entries, .. } => entries.iter().for_each(|(k, v)| {
+                Kind::Seq { items, .. } => self
+                    .items_of(items)
+                    .iter()
+                    .for_each(|c| parent[c.0 as usize] = me),
+                Kind::Map { entries, .. } => self.entries_of(entries).iter().for_each(|(k, v)| {
                     parent[k.0 as usize] = me;
                     parent[v.0 as usize] = me;
                 }),
@@ -461,6 +523,7 @@ impl<'a> Tree<'a> {
             }
             Kind::Scalar { text, .. } => Ok(scalar_value(text, node)),
             Kind::Seq { items, .. } => {
+                let items = self.items_of(items);
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     charge(budget, node)?;
@@ -469,6 +532,7 @@ impl<'a> Tree<'a> {
                 Ok(Value::Array(out))
             }
             Kind::Map { entries, .. } => {
+                let entries = self.entries_of(entries);
                 let mut out = Map::new();
                 let mut merged: Vec<Map<String, Value>> = Vec::new();
                 for (k, v) in entries {

@@ -37,6 +37,16 @@ fn first_difference(fast: &Tree, granit: &Tree) -> Option<String> {
                 granit.node(id)
             ));
         }
+        // Children live in the tree's lists, not in the node.
+        if fast.items(id) != granit.items(id) || fast.entries(id) != granit.entries(id) {
+            return Some(format!(
+                "children of node {i}:\n  fast   {:?} {:?}\n  granit {:?} {:?}",
+                fast.items(id),
+                fast.entries(id),
+                granit.items(id),
+                granit.entries(id)
+            ));
+        }
     }
     None
 }

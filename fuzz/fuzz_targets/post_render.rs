@@ -57,16 +57,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let configs = configs();
     let chosen = configs[selector as usize % configs.len()].clone();
-    let source = || match &chosen {
-        Some(p) => ConfigSource::Values {
-            persistence: p.clone(),
-            origin: "values.yaml".into(),
-        },
-        None => ConfigSource::InStream,
-    };
     let options = Options {
         max_input_bytes: 1 << 20,
         ..Options::default()
+    };
+    let source = || match &chosen {
+        Some(p) => ConfigSource::values(p, "values.yaml", &options),
+        None => ConfigSource::InStream,
     };
     let outcome = match post_render(input, source(), &options) {
         Ok(o) => o,

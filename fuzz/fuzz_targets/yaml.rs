@@ -31,13 +31,13 @@ fn check(tree: &Tree, id: NodeId, depth: usize, seen: &mut usize) {
         .count();
     assert_eq!(n.line, 1 + breaks, "line of node at {}", n.start);
     match &n.kind {
-        Kind::Seq { items, .. } => {
-            for &c in items {
+        Kind::Seq { .. } => {
+            for &c in tree.items(id).unwrap() {
                 check(tree, c, depth + 1, seen);
             }
         }
-        Kind::Map { entries, .. } => {
-            for &(k, v) in entries {
+        Kind::Map { .. } => {
+            for &(k, v) in tree.entries(id).unwrap() {
                 check(tree, k, depth + 1, seen);
                 check(tree, v, depth + 1, seen);
             }

@@ -28,13 +28,8 @@ pub(super) fn parse(text: &str, limits: Limits) -> Option<Tree<'_>> {
         ascii,
         last_col: std::cell::Cell::new((usize::MAX, 0, 0)),
         max_depth: limits.max_depth,
-        tree: Tree {
-            text,
-            // Manifests run about 12 bytes per node: one allocation instead of a dozen regrowths.
-            nodes: Vec::with_capacity(text.len() / 12),
-            root: None,
-            aliases: false,
-        },
+        // Manifests run about 12 bytes per node: one allocation instead of a dozen regrowths.
+        tree: Tree::new(text, text.len() / 12),
         line: 1,
         line_start: 0,
         pos: 0,
@@ -113,9 +108,8 @@ struct Reader<'a> {
     started: bool,
     /// A `---` line was seen.
     marker: bool,
-    /// The entries and items of the collections being read, innermost last: a collection takes
-    /// its own off the top when it closes, so its `Vec` is allocated once, at its final size,
-    /// instead of growing one child at a time.
+    /// The entries and items of the collections being read, innermost last: a collection moves
+    /// its own off the top into the tree's lists when it closes, so they are stored together.
     entries: Vec<(NodeId, NodeId)>,
     items: Vec<NodeId>,
 }
@@ -362,17 +356,13 @@ impl<'a> Reader<'a> {
 
     /// Move the items from `base` up on the stack into the sequence `seq`.
     fn take_items(&mut self, seq: NodeId, base: usize) {
-        if let Kind::Seq { items, .. } = &mut self.tree.nodes[seq.0 as usize].kind {
-            *items = self.items[base..].to_vec();
-        }
+        self.tree.set_items(seq, &self.items[base..]);
         self.items.truncate(base);
     }
 
     /// Move the entries from `base` up on the stack into the mapping `map`.
     fn take_entries(&mut self, map: NodeId, base: usize) {
-        if let Kind::Map { entries, .. } = &mut self.tree.nodes[map.0 as usize].kind {
-            *entries = self.entries[base..].to_vec();
-        }
+        self.tree.set_entries(map, &self.entries[base..]);
         self.entries.truncate(base);
     }
 
@@ -442,7 +432,7 @@ impl<'a> Reader<'a> {
             col,
             Kind::Seq {
                 flow: false,
-                items: Vec::new(),
+                items: 0..0,
             },
         );
         let base = self.items.len();
@@ -506,7 +496,7 @@ impl<'a> Reader<'a> {
             col,
             Kind::Map {
                 flow: false,
-                entries: Vec::new(),
+                entries: 0..0,
             },
         );
         let base = self.entries.len();
@@ -802,12 +792,12 @@ impl<'a> Reader<'a> {
         let kind = if is_seq {
             Kind::Seq {
                 flow: true,
-                items: Vec::new(),
+                items: 0..0,
             }
         } else {
             Kind::Map {
                 flow: true,
-                entries: Vec::new(),
+                entries: 0..0,
             }
         };
         let id = self.push(p, p, self.line, col, kind);
