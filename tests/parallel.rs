@@ -7,6 +7,8 @@ use serde_json::json;
 use stowage::inject::{self, ConfigSource, Options};
 use stowage::stream;
 
+mod common;
+
 fn config() -> ConfigSource {
     let persistence = json!({
         "data": {"datasets": {"mountPath": "/mnt/datasets", "existingClaim": "datasets", "readOnly": true}},
@@ -96,7 +98,7 @@ fn streams_split_in_two_have_the_documents_of_one_split() {
     let mut files = Vec::new();
     for dir in [root.join("testdata"), root.join("../shared/corpus")] {
         assert!(dir.is_dir(), "{} is missing", dir.display());
-        collect(&dir, &mut files);
+        common::files_under(&dir, &["yaml", "yml", "txt"], &mut files);
     }
     let mut all = Vec::new();
     for file in &files {
@@ -124,23 +126,5 @@ fn agree(input: &[u8], label: &str) {
             "{label}: split in two at byte {mid} differs"
         );
         from = mid + input.len() / 16 + 1;
-    }
-}
-
-fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml" || e == "txt")
-        {
-            out.push(path);
-        }
     }
 }
