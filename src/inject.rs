@@ -167,7 +167,7 @@ pub fn post_render(
         // A document with no `kind` is no Kubernetes object: read it, so broken YAML is reported.
         if doc.class == Class::Object && (!doc.certain || doc_is_config(doc) || doc.kind.is_none())
         {
-            match parse_doc(text, doc, i, options) {
+            match parse_doc(text, doc, i, options, &mut yaml::Spare::default()) {
                 Ok(p) => early[i] = Some(p),
                 Err(d) => yaml_errors.push((i, d)),
             }
@@ -180,7 +180,7 @@ pub fn post_render(
     let with_yaml_errors = |mut yaml_errors: Vec<(usize, Diagnostic)>, rest: Vec<Diagnostic>| {
         for (i, doc) in docs.iter().enumerate() {
             if early[i].is_none() && needs_parse(doc, &[]) {
-                if let Err(d) = parse_doc(text, doc, i, options) {
+                if let Err(d) = parse_doc(text, doc, i, options, &mut yaml::Spare::default()) {
                     yaml_errors.push((i, d));
                 }
             }
@@ -359,6 +359,7 @@ impl<'a> Pass<'a> {
     fn run(&self, range: std::ops::Range<usize>, early: &mut [Option<Parsed<'a>>]) -> Part {
         let mut part = Part::default();
         let mut written = edit::Written::default();
+        let mut spare = yaml::Spare::default();
         for (i, early) in range.zip(early) {
             let doc = &self.docs[i];
             if self.config_docs.contains(&i) {
@@ -374,7 +375,7 @@ impl<'a> Pass<'a> {
             let parsed = match early.take() {
                 Some(p) => Some(p),
                 None if needs_parse(doc, &self.config.workload_kinds) => {
-                    match parse_doc(self.text, doc, i, self.options) {
+                    match parse_doc(self.text, doc, i, self.options, &mut spare) {
                         Ok(p) => Some(p),
                         Err(d) => {
                             part.yaml_errors.push((i, d));
@@ -397,6 +398,9 @@ impl<'a> Pass<'a> {
                     &mut written,
                 )
             });
+            if let Some(p) = parsed {
+                spare = p.tree.into_spare();
+            }
             let base = doc.parse_range().start;
             match change {
                 Some(Change::Insert(insertions)) => {
@@ -473,9 +477,10 @@ fn parse_doc<'a>(
     doc: &Document,
     index: usize,
     options: &Options,
+    spare: &mut yaml::Spare<'a>,
 ) -> Result<Parsed<'a>, Diagnostic> {
     let doc_text = &text[doc.parse_range()];
-    match yaml::parse(doc_text, options.yaml) {
+    match yaml::parse_in(doc_text, options.yaml, spare) {
         Ok(tree) => {
             let root = tree.root;
             let field = |k: &str| {

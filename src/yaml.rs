@@ -121,16 +121,34 @@ mod fast;
 /// faster than granit-parser; anything it does not fully handle (and every error) goes to
 /// [`parse_granit`], which builds the identical tree.
 pub fn parse(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
-    match fast::parse(text, limits) {
+    parse_in(text, limits, &mut Spare::default())
+}
+
+/// [`parse`], building the tree in the buffers of one no longer needed ([`Tree::into_spare`]):
+/// a thread that reads many documents allocates its trees about once.
+pub fn parse_in<'a>(
+    text: &'a str,
+    limits: Limits,
+    spare: &mut Spare<'a>,
+) -> Result<Tree<'a>, YamlError> {
+    match fast::parse(text, limits, spare) {
         Some(tree) => Ok(tree),
         None => parse_granit(text, limits),
     }
 }
 
+/// The emptied buffers of a tree (see [`parse_in`]).
+#[derive(Default)]
+pub struct Spare<'a> {
+    nodes: Vec<Node<'a>>,
+    item_list: Vec<NodeId>,
+    entry_list: Vec<(NodeId, NodeId)>,
+}
+
 /// [`parse`]'s fast path alone: `None` where it leaves the text to granit (public for tests).
 #[doc(hidden)]
 pub fn parse_fast(text: &str, limits: Limits) -> Option<Tree<'_>> {
-    fast::parse(text, limits)
+    fast::parse(text, limits, &mut Spare::default())
 }
 
 /// [`parse`] through granit-parser events only (public so tests can compare the fast path with it).
@@ -141,7 +159,7 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
         block_nesting_limit: limits.max_depth,
     };
     let mut parser = Parser::new_from_str_with_options(text, options);
-    let mut tree = Tree::new(text, 0);
+    let mut tree = Tree::in_spare(text, 0, &mut Spare::default());
     // Open collections: (node, pending key of a mapping, where its children start in `items` or
     // `entries`, the children of open collections, innermost last).
     let mut stack: Vec<(NodeId, Option<NodeId>, usize)> = Vec::new();
@@ -274,15 +292,29 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
 }
 
 impl<'a> Tree<'a> {
-    /// An empty tree of `text`, room made for `nodes` nodes.
-    fn new(text: &'a str, nodes: usize) -> Tree<'a> {
+    /// An empty tree of `text` in the buffers of `spare`, room made for `nodes` nodes.
+    fn in_spare(text: &'a str, nodes: usize, spare: &mut Spare<'a>) -> Tree<'a> {
+        let mut spare = std::mem::take(spare);
+        spare.nodes.reserve(nodes);
         Tree {
             text,
-            nodes: Vec::with_capacity(nodes),
-            item_list: Vec::new(),
-            entry_list: Vec::new(),
+            nodes: spare.nodes,
+            item_list: spare.item_list,
+            entry_list: spare.entry_list,
             root: None,
             aliases: false,
+        }
+    }
+
+    /// This tree's buffers, emptied, for the next [`parse_in`].
+    pub fn into_spare(mut self) -> Spare<'a> {
+        self.nodes.clear();
+        self.item_list.clear();
+        self.entry_list.clear();
+        Spare {
+            nodes: self.nodes,
+            item_list: self.item_list,
+            entry_list: self.entry_list,
         }
     }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use stowage::stream;
-use stowage::yaml::{Limits, NodeId, Tree, parse_fast, parse_granit};
+use stowage::yaml::{Limits, NodeId, Spare, Tree, parse_fast, parse_granit, parse_in};
 
 /// The first difference between two trees, described, or `None` when they are equal.
 fn first_difference(fast: &Tree, granit: &Tree) -> Option<String> {
@@ -100,6 +100,8 @@ fn check_stream(input: &[u8], label: &str, tally: &mut Tally) {
         return;
     };
     check(text, Limits::default(), label);
+    // Trees built one after another in the same buffers, as post-render builds them.
+    let mut spare = Spare::default();
     for (i, doc) in docs.iter().enumerate() {
         let body = &text[doc.parse_range()];
         let accepted = check(
@@ -107,6 +109,15 @@ fn check_stream(input: &[u8], label: &str, tally: &mut Tally) {
             Limits::default(),
             &format!("{label} document {}", i + 1),
         );
+        if let (Ok(reused), Ok(granit)) = (
+            parse_in(body, Limits::default(), &mut spare),
+            parse_granit(body, Limits::default()),
+        ) {
+            if let Some(diff) = first_difference(&reused, &granit) {
+                panic!("{label} document {}: built in a spare tree: {diff}", i + 1);
+            }
+            spare = reused.into_spare();
+        }
         tally.documents += 1;
         tally.accepted += usize::from(accepted);
         if doc.kind.as_deref().is_some_and(is_workload) {
