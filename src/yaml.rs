@@ -416,8 +416,18 @@ impl<'a> Tree<'a> {
         self.entries(map)?
             .iter()
             .rev()
-            .find(|(k, _)| self.as_str(*k) == Some(key))
+            .find(|(k, _)| self.reads_as(*k, key))
             .copied()
+    }
+
+    /// `as_str(id) == Some(s)`, with the cheap text comparison first: most keys looked at are
+    /// not the one sought, and typing a plain scalar costs more than comparing it.
+    fn reads_as(&self, id: NodeId, s: &str) -> bool {
+        let node = self.node(self.resolve(id));
+        match &node.kind {
+            Kind::Scalar { text, .. } => text == s && scalar_is_string(text, node),
+            _ => false,
+        }
     }
 
     /// Whether the mapping uses a merge key (`<<`), whose meaning the text alone does not show.
