@@ -184,8 +184,17 @@ impl Renderer {
 /// A small inline template (the outputs path) compiled once for many renders.
 pub struct Inline {
     template: String,
+    /// The template as text and `{{variable}}`s, when it is only that (the default
+    /// `{{namespace}}/{{name}}` is): rendered by joining strings, a tenth of handlebars' cost.
+    pieces: Option<Vec<Piece>>,
     /// `None` when the template does not compile: every render then reports the error.
     registry: Option<Handlebars<'static>>,
+}
+
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Text(String),
+    Variable(String),
 }
 
 impl Inline {
@@ -199,12 +208,31 @@ impl Inline {
             .then_some(hb);
         Inline {
             template: template.to_string(),
+            pieces: pieces(template),
             registry,
         }
     }
 
     /// What [`render_inline`] gives for this template and `context`.
     pub fn render(&self, context: &Value) -> Result<String, String> {
+        if let Some(pieces) = &self.pieces {
+            let mut out = String::new();
+            for piece in pieces {
+                match piece {
+                    Piece::Text(t) => out.push_str(t),
+                    Piece::Variable(v) => match context.get(v) {
+                        Some(Value::String(s)) => out.push_str(s),
+                        // Anything but a string is handlebars' to write, or to refuse.
+                        _ => return self.render_with_handlebars(context),
+                    },
+                }
+            }
+            return Ok(out);
+        }
+        self.render_with_handlebars(context)
+    }
+
+    fn render_with_handlebars(&self, context: &Value) -> Result<String, String> {
         match &self.registry {
             Some(hb) => match hb.render("inline", context) {
                 Ok(text) => Ok(text),
@@ -214,6 +242,49 @@ impl Inline {
             None => render_inline(&self.template, context),
         }
     }
+}
+
+/// `template` as text and `{{name}}`s (a name of letters, digits and `_`), or `None` when it has
+/// anything else handlebars reads: other `{{`, `}}`, escapes, whitespace control, helpers.
+fn pieces(template: &str) -> Option<Vec<Piece>> {
+    let mut pieces = Vec::new();
+    let mut rest = template;
+    while !rest.is_empty() {
+        match rest.find("{{") {
+            None => {
+                if rest.contains(['{', '}', '\\']) {
+                    return None;
+                }
+                pieces.push(Piece::Text(rest.to_string()));
+                break;
+            }
+            Some(open) => {
+                let text = &rest[..open];
+                if text.contains(['{', '}', '\\']) {
+                    return None;
+                }
+                if !text.is_empty() {
+                    pieces.push(Piece::Text(text.to_string()));
+                }
+                let after = &rest[open + 2..];
+                let close = after.find("}}")?;
+                let name = &after[..close];
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                {
+                    return None;
+                }
+                // `this`, `else` and the like mean something else to handlebars.
+                if !name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                    || matches!(name, "this" | "else" | "true" | "false" | "null")
+                {
+                    return None;
+                }
+                pieces.push(Piece::Variable(name.to_string()));
+                rest = &after[close + 2..];
+            }
+        }
+    }
+    Some(pieces)
 }
 
 /// Render a small inline template (the outputs path) in strict mode.
@@ -229,6 +300,50 @@ pub fn render_inline(template: &str, context: &Value) -> Result<String, String> 
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Templates of text and variables are joined without handlebars: the same text, and the
+    /// same errors (handlebars' own) where a variable is missing or not a string.
+    #[test]
+    fn inline_templates_render_as_handlebars_renders_them() {
+        let contexts = [
+            json!({"namespace": "team-a", "name": "train", "kind": "Job"}),
+            json!({"namespace": "", "name": "a/b", "kind": "CronJob"}),
+            json!({"namespace": "x", "name": 5, "kind": null}),
+            json!({"name": "only"}),
+        ];
+        let templates = [
+            ("{{namespace}}/{{name}}", true),
+            ("{{kind}}-{{namespace}}.{{name}}/run", true),
+            ("runs/{{name}}", true),
+            ("plain", true),
+            ("", true),
+            ("{{ name }}", false),
+            ("{{{name}}}", false),
+            ("\\{{name}}", false),
+            ("{{~name}}", false),
+            (
+                "{{#if namespace}}{{namespace}}{{else}}default{{/if}}/{{name}}",
+                false,
+            ),
+            ("{{this}}", false),
+            ("{{name}", false),
+            ("{name}}", false),
+            ("{{lookup . 'name'}}", false),
+            ("{{../name}}", false),
+            ("{{name.length}}", false),
+        ];
+        for (template, joined) in templates {
+            let inline = Inline::new(template);
+            assert_eq!(inline.pieces.is_some(), joined, "{template}");
+            for context in &contexts {
+                assert_eq!(
+                    inline.render(context),
+                    render_inline(template, context),
+                    "{template} with {context}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn renders_a_host_path_volume_and_mount() {
