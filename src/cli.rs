@@ -238,32 +238,25 @@ fn validate(files: &[PathBuf], strict: bool) -> i32 {
 fn post_render(args: PostRenderArgs) -> i32 {
     let options = args.limits.options(args.namespace.clone(), args.templates);
     // The config needs nothing from the stream: it is built on a second thread while stdin is read
-    // (a third of the time before the first workload, design.md §9). Values files that don't load
-    // are still reported before stdin is read.
-    let building = if args.values.files.is_empty() {
-        None
+    // and split (a third of the time before the first workload, design.md §9). Values files that
+    // don't load are still reported before stdin is read.
+    let source = if args.values.files.is_empty() {
+        ConfigSource::InStream
     } else {
         match config::load_values_files(&args.values.files) {
             Ok(persistence) => {
-                let origin = origin(&args.values.files);
-                let options = options.clone();
-                Some(std::thread::spawn(move || {
-                    ConfigSource::values(&persistence, &origin, &options)
-                }))
+                ConfigSource::build_aside(persistence, origin(&args.values.files), options.clone())
             }
             Err(diagnostics) => return report(&diagnostics, args.strict),
         }
     };
-    let mut input = Vec::new();
     // Read one byte past the limit so an oversized stream is refused without reading it all.
-    let limit = options.max_input_bytes as u64 + 1;
-    if let Err(e) = std::io::stdin().take(limit).read_to_end(&mut input) {
-        eprintln!("error: cannot read stdin: {e}");
-        return 1;
-    }
-    let source = match building {
-        Some(thread) => thread.join().expect("the config thread panicked"),
-        None => ConfigSource::InStream,
+    let input = match crate::input::read_stdin(options.max_input_bytes.saturating_add(1)) {
+        Ok(input) => input,
+        Err(e) => {
+            eprintln!("error: cannot read stdin: {e}");
+            return 1;
+        }
     };
     // The previous render is read first: an invalid one fails before any work.
     let previous = match &args.previous {

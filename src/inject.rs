@@ -25,6 +25,9 @@ const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
 pub enum ConfigSource {
     /// `--values FILE...`: the merged `persistence` value, built ([`ConfigSource::values`]).
     Values(Box<Built>),
+    /// The same, being built on another thread ([`ConfigSource::build_aside`]); post-render
+    /// splits the stream before it waits for it.
+    Building(std::thread::JoinHandle<Built>),
     /// A `stowage.dev/v1alpha1 Persistence` document in the stream.
     InStream,
 }
@@ -34,6 +37,13 @@ impl ConfigSource {
     /// stream, so the CLI builds it on a second thread while it reads stdin.
     pub fn values(persistence: &Value, origin: &str, options: &Options) -> ConfigSource {
         ConfigSource::Values(Box::new(Built::new(persistence, origin, options)))
+    }
+
+    /// [`ConfigSource::values`] on a thread of its own, started now.
+    pub fn build_aside(persistence: Value, origin: String, options: Options) -> ConfigSource {
+        ConfigSource::Building(std::thread::spawn(move || {
+            Built::new(&persistence, &origin, &options)
+        }))
     }
 }
 
@@ -192,7 +202,8 @@ pub fn post_render(
     };
     let built = match (source, config_docs.as_slice()) {
         (ConfigSource::Values(built), []) => *built,
-        (ConfigSource::Values(_), [i, ..]) => {
+        (ConfigSource::Building(thread), []) => thread.join().expect("the config thread panicked"),
+        (ConfigSource::Values(_) | ConfigSource::Building(_), [i, ..]) => {
             return fail(
                 Diagnostic::error(
                     doc_place(&docs[*i], *i, Some("Persistence".into()), None),

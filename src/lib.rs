@@ -11,6 +11,7 @@ pub mod config;
 pub mod diff;
 pub mod edit;
 pub mod inject;
+pub mod input;
 pub mod k8s;
 pub mod krm;
 pub mod plan;

@@ -167,6 +167,39 @@ fn input_over_max_input_bytes() {
     fails(&r, &["over the limit of 1000000", "--max-input-bytes"]);
 }
 
+/// Around 256 KiB, where stdin stops going to a `Vec` and goes to a huge-page buffer: the limit
+/// holds to the byte, and the output is the same in both.
+#[test]
+fn input_around_the_first_read() {
+    const FIRST: usize = 256 << 10;
+    let sized = |n: usize| {
+        let mut s = format!("{POD}---\n");
+        let pad = n - s.len() - 1;
+        s.push_str(&"#".repeat(pad));
+        s.push('\n');
+        assert_eq!(s.len(), n);
+        s
+    };
+    let limit = FIRST.to_string();
+    for n in [FIRST - 1, FIRST] {
+        let out = succeeds(&run_with(
+            &["--max-input-bytes", &limit],
+            sized(n).as_bytes(),
+        ));
+        injected_pod(&judge(&out)[0]);
+    }
+    let r = run_with(&["--max-input-bytes", &limit], sized(FIRST + 1).as_bytes());
+    fails(&r, &[&format!("over the limit of {FIRST}")]);
+    // Past the first read, three times the size: the same output with the pad three times over.
+    let small = succeeds(&run(sized(FIRST - 1).as_bytes()));
+    let large = succeeds(&run(sized(3 * FIRST).as_bytes()));
+    assert_eq!(
+        large.trim_end_matches(['#', '\n']),
+        small.trim_end_matches(['#', '\n'])
+    );
+    assert_eq!(large.len() - small.len(), 2 * FIRST + 1);
+}
+
 #[test]
 fn document_flood() {
     let mut input = "---\n".repeat(200_000);
