@@ -33,7 +33,7 @@ pub struct Edit {
     /// JSON pointer of `at` inside the document's value (used when re-emitting).
     pub pointer: String,
     /// Keys below `at`, created when missing; the last one holds the list or mapping to extend.
-    pub path: Vec<&'static str>,
+    pub path: &'static [&'static str],
     pub add: Addition,
 }
 
@@ -753,7 +753,7 @@ pub fn apply_to_value(doc: &mut Value, edits: &[Edit]) -> Result<(), String> {
         let mut target = doc
             .pointer_mut(&edit.pointer)
             .ok_or_else(|| format!("no value at {}", edit.pointer))?;
-        for key in &edit.path {
+        for key in edit.path {
             let map = target
                 .as_object_mut()
                 .ok_or_else(|| format!("expected a mapping above `{key}`"))?;
@@ -788,7 +788,7 @@ mod tests {
     use serde_json::json;
 
     /// Apply one edit at `path` below the root mapping.
-    fn edit(text: &str, path: Vec<&'static str>, add: Addition) -> String {
+    fn edit(text: &str, path: &'static [&'static str], add: Addition) -> String {
         let tree = parse(text, Limits::default()).unwrap();
         let e = Edit {
             at: tree.root.unwrap(),
@@ -825,7 +825,7 @@ mod tests {
             let e = Edit {
                 at: at.unwrap(),
                 pointer: String::new(),
-                path: vec!["volumes"],
+                path: &["volumes"],
                 add: Addition::Items(items.clone()),
             };
             let alone = apply(&tree, std::slice::from_ref(&e)).unwrap();
@@ -845,7 +845,7 @@ mod tests {
     #[test]
     fn appends_to_indented_block_list() {
         let text = "spec:\n  volumes:\n    - name: a # keep\n      emptyDir: {}\n  # trailing\nkind: Pod\n";
-        let out = edit(text, vec!["spec", "volumes"], vol());
+        let out = edit(text, &["spec", "volumes"], vol());
         assert_eq!(
             out,
             "spec:\n  volumes:\n    - name: a # keep\n      emptyDir: {}\n    - name: \"data1\"\n      hostPath:\n        path: \"/data\"\n  # trailing\nkind: Pod\n"
@@ -856,7 +856,7 @@ mod tests {
     fn appends_to_compact_block_list() {
         let text = "volumes:\n- name: a\n  emptyDir: {}\n";
         assert_eq!(
-            edit(text, vec!["volumes"], vol()),
+            edit(text, &["volumes"], vol()),
             "volumes:\n- name: a\n  emptyDir: {}\n- name: \"data1\"\n  hostPath:\n    path: \"/data\"\n"
         );
     }
@@ -865,7 +865,7 @@ mod tests {
     fn creates_missing_keys_at_the_mapping_indentation() {
         let text = "spec:\n  containers:\n  - name: c\n";
         assert_eq!(
-            edit(text, vec!["spec", "volumes"], vol()),
+            edit(text, &["spec", "volumes"], vol()),
             "spec:\n  containers:\n  - name: c\n  volumes:\n  - name: \"data1\"\n    hostPath:\n      path: \"/data\"\n"
         );
     }
@@ -876,7 +876,7 @@ mod tests {
         assert_eq!(
             edit(
                 text,
-                vec!["env"],
+                &["env"],
                 Addition::Items(vec![json!({"name": "A", "value": "yes"})].into())
             ),
             "env:\r\n  - name: \"A\"\r\n    value: \"yes\"\r\nname: x\r\n"
@@ -888,23 +888,23 @@ mod tests {
         assert_eq!(
             edit(
                 "{\"volumes\": [{\"name\": \"a\"}], \"x\": 1}",
-                vec!["volumes"],
+                &["volumes"],
                 vol()
             ),
             "{\"volumes\": [{\"name\": \"a\"}, {\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}], \"x\": 1}"
         );
         assert_eq!(
-            edit("{x: 1}", vec!["volumes"], vol()),
+            edit("{x: 1}", &["volumes"], vol()),
             "{x: 1, \"volumes\": [{\"name\": \"data1\", \"hostPath\": {\"path\": \"/data\"}}]}"
         );
         assert_eq!(
-            edit("v: []\n", vec!["v"], Addition::Items(vec![json!(1)].into())),
+            edit("v: []\n", &["v"], Addition::Items(vec![json!(1)].into())),
             "v: [1]\n"
         );
         assert_eq!(
             edit(
                 "{\n  \"v\": [\n    1\n  ]\n}\n",
-                vec!["v"],
+                &["v"],
                 Addition::Items(vec![json!(2)].into())
             ),
             "{\n  \"v\": [\n    1,\n    2\n  ]\n}\n"
@@ -921,19 +921,19 @@ mod tests {
             Edit {
                 at: spec,
                 pointer: String::new(),
-                path: vec!["volumes"],
+                path: &["volumes"],
                 add: vol(),
             },
             Edit {
                 at: container,
                 pointer: String::new(),
-                path: vec!["volumeMounts"],
+                path: &["volumeMounts"],
                 add: Addition::Items(vec![json!({"name": "m"})].into()),
             },
             Edit {
                 at: container,
                 pointer: String::new(),
-                path: vec!["env"],
+                path: &["env"],
                 add: Addition::Items(vec![json!({"name": "E"})].into()),
             },
         ];
@@ -955,7 +955,7 @@ mod tests {
         let e = Edit {
             at: a,
             pointer: String::new(),
-            path: vec!["env"],
+            path: &["env"],
             add: Addition::Items(vec![json!({"name": "E"})].into()),
         };
         assert_eq!(
@@ -969,7 +969,7 @@ mod tests {
         let text = "? env\n:\nname: x\n";
         let out = edit(
             text,
-            vec!["env"],
+            &["env"],
             Addition::Items(vec![json!({"name": "E"})].into()),
         );
         assert_eq!(out, "? env\n:\n    - name: \"E\"\nname: x\n");
@@ -985,7 +985,7 @@ mod tests {
         let e = Edit {
             at: tree.root.unwrap(),
             pointer: String::new(),
-            path: vec!["c"],
+            path: &["c"],
             add: vol(),
         };
         assert!(matches!(apply(&tree, &[e]), Err(Failure::NeedsReemit(_))));
@@ -997,7 +997,7 @@ mod tests {
         assert_eq!(
             edit(
                 text,
-                vec!["a", "m"],
+                &["a", "m"],
                 Addition::Entries(vec![("k".into(), json!("on"))])
             ),
             "a:\n  s: |+\n    keep\n\n  m:\n    k: \"on\"\n"
@@ -1009,7 +1009,7 @@ mod tests {
         assert_eq!(
             edit(
                 "a: 1",
-                vec!["b"],
+                &["b"],
                 Addition::Entries(vec![("c".into(), json!(true))])
             ),
             "a: 1\nb:\n  c: true"
@@ -1023,7 +1023,7 @@ mod tests {
             let e = Edit {
                 at: tree.root.unwrap(),
                 pointer: String::new(),
-                path: vec!["c", "d"],
+                path: &["c", "d"],
                 add: vol(),
             };
             assert!(
@@ -1039,7 +1039,7 @@ mod tests {
         let e = Edit {
             at: tree.root.unwrap(),
             pointer: String::new(),
-            path: vec!["spec", "volumes"],
+            path: &["spec", "volumes"],
             add: vol(),
         };
         assert!(matches!(apply(&tree, &[e]), Err(Failure::WrongShape(w)) if w.line == 1));

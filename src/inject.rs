@@ -562,29 +562,27 @@ fn inject_document(
     if !holds_workloads {
         return None;
     }
-    let name = tree
-        .get(root, "metadata")
-        .and_then(|m| tree.get(m, "name"))
-        .and_then(|n| tree.as_str(n))
-        .unwrap_or("")
-        .to_string();
-    let object = format!("{kind}/{name}");
-    let source = doc.source.clone().or_else(|| {
-        tree.get(root, "metadata")
-            .and_then(|m| tree.get(m, "annotations"))
-            .and_then(|a| tree.get(a, HELM4_FILENAME))
-            .and_then(|n| tree.as_str(n))
-            .map(str::to_string)
-    });
+    // Only messages need these: they are looked up when one is written.
     let place = |line: Option<usize>| {
+        let metadata = tree.get(root, "metadata");
+        let name = metadata
+            .and_then(|m| tree.get(m, "name"))
+            .and_then(|n| tree.as_str(n))
+            .unwrap_or("");
         let mut pl = doc_place(
             doc,
             index,
-            Some(object.clone()),
+            Some(format!("{kind}/{name}")),
             line.map(|l| shift(doc, l, 1)),
         );
         pl.column = None;
-        pl.source = source.clone();
+        pl.source = doc.source.clone().or_else(|| {
+            metadata
+                .and_then(|m| tree.get(m, "annotations"))
+                .and_then(|a| tree.get(a, HELM4_FILENAME))
+                .and_then(|n| tree.as_str(n))
+                .map(str::to_string)
+        });
         pl
     };
     let error = |diagnostics: &mut Vec<Diagnostic>, line: usize, message: String| {

@@ -5,6 +5,7 @@
 //! finds the workloads of one parsed document, plans each, checks the plan against what the pod spec
 //! already has (identical: nothing to do; different: a conflict) and returns the edits.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -247,8 +248,8 @@ impl<'c> Injector<'c> {
             return Ok(());
         }
         let api_version = tree.get(object, "apiVersion").and_then(|v| tree.as_str(v));
-        let template_paths: Vec<Vec<String>> = match template_path(kind) {
-            Some(p) => vec![p.iter().map(|s| s.to_string()).collect()],
+        let template_paths: Vec<Vec<&str>> = match template_path(kind) {
+            Some(p) => vec![p.to_vec()],
             None => match self.config.workload_kinds.iter().find(|w| {
                 w.kind == kind
                     && w.api_version
@@ -260,7 +261,7 @@ impl<'c> Injector<'c> {
                     .iter()
                     .map(|p| {
                         // Configured paths name the pod spec; its template is the mapping above it.
-                        let mut keys: Vec<String> = p.split('.').map(str::to_string).collect();
+                        let mut keys: Vec<&str> = p.split('.').collect();
                         keys.pop();
                         keys
                     })
@@ -627,11 +628,10 @@ impl<'c> Injector<'c> {
     ) -> Result<Vec<Edit>, (usize, String)> {
         let mut edits = Vec::new();
         let line_of = |id: NodeId| tree.node(id).line;
-        let object = format!("{}/{}", plan.kind, plan.name);
         let mut conflict = |line: usize, field: String, message: String| {
             let skip = self.config.on_conflict == OnConflict::Skip;
             let place = Place {
-                object: Some(object.clone()),
+                object: Some(format!("{}/{}", plan.kind, plan.name)),
                 field: Some(field),
                 ..Place::default()
             };
@@ -661,7 +661,14 @@ impl<'c> Injector<'c> {
         );
 
         // Volumes, by name.
-        let existing = self.existing(tree, pod.spec, "volumes", "name", &pod.field, &volume_ids)?;
+        let existing = self.existing(
+            tree,
+            pod.spec,
+            "volumes",
+            "name",
+            &|| pod.field.clone(),
+            &volume_ids,
+        )?;
         let mut new_volumes = Vec::new();
         for (v, name) in plan.volumes.iter().zip(&volume_ids) {
             match existing.iter().find(|(k, _, _)| k == name) {
@@ -682,7 +689,7 @@ impl<'c> Injector<'c> {
             edits.push(Edit {
                 at: pod.spec,
                 pointer: pod.spec_pointer.clone(),
-                path: vec!["volumes"],
+                path: &["volumes"],
                 add: Addition::Items(shared(&plan.volumes, new_volumes)),
             });
         }
@@ -716,8 +723,8 @@ impl<'c> Injector<'c> {
                         continue;
                     }
                 }
-                let field = format!("{}.{list}[{i}]", pod.field);
-                let cptr = format!("{}/{list}/{i}", pod.spec_pointer);
+                // Built only for a message or an edit: most containers need neither.
+                let field = || format!("{}.{list}[{i}]", pod.field);
                 for (key, id_key, planned, planned_ids) in [
                     ("volumeMounts", "mountPath", &plan.mounts, &mount_ids),
                     ("env", "name", &plan.env, &env_ids),
@@ -729,7 +736,7 @@ impl<'c> Injector<'c> {
                             Some((_, old, _)) if same_block(old, item) => {}
                             Some((_, old, line)) => conflict(
                                 *line,
-                                format!("{field}.{key}"),
+                                format!("{}.{key}", field()),
                                 format!(
                                     "container `{cname}` already has {} `{id}` with a different definition: {} (stowage would add {})",
                                     if key == "env" {
@@ -747,8 +754,12 @@ impl<'c> Injector<'c> {
                     if !new.is_empty() {
                         edits.push(Edit {
                             at: *c,
-                            pointer: cptr.clone(),
-                            path: vec![if key == "env" { "env" } else { "volumeMounts" }],
+                            pointer: format!("{}/{list}/{i}", pod.spec_pointer),
+                            path: if key == "env" {
+                                &["env"]
+                            } else {
+                                &["volumeMounts"]
+                            },
                             add: Addition::Items(shared(planned, new)),
                         });
                     }
@@ -782,7 +793,7 @@ impl<'c> Injector<'c> {
                 edits.push(Edit {
                     at: pod.template,
                     pointer: pod.template_pointer.clone(),
-                    path: vec!["metadata", "annotations"],
+                    path: &["metadata", "annotations"],
                     add: Addition::Entries(new),
                 });
             }
@@ -802,7 +813,7 @@ impl<'c> Injector<'c> {
         holder: NodeId,
         key: &str,
         id_key: &str,
-        field: &str,
+        field: &dyn Fn() -> String,
         planned_ids: &[&str],
     ) -> Result<Vec<(String, Value, usize)>, (usize, String)> {
         let Some(list) = tree.get(holder, key) else {
@@ -814,7 +825,7 @@ impl<'c> Injector<'c> {
         let Some(items) = tree.items(list) else {
             return Err((
                 tree.node(list).line,
-                format!("`{field}.{key}` is not a list"),
+                format!("`{}.{key}` is not a list", field()),
             ));
         };
         let lazy = !tree.has_aliases() && tree.len() <= self.limits.max_alias_nodes;
@@ -831,7 +842,7 @@ impl<'c> Injector<'c> {
             }
             let value = tree
                 .value(*item, self.limits)
-                .map_err(|e| (e.line, format!("`{field}.{key}`: {}", e.message)))?;
+                .map_err(|e| (e.line, format!("`{}.{key}`: {}", field(), e.message)))?;
             let id = value
                 .get(id_key)
                 .and_then(Value::as_str)
@@ -868,12 +879,12 @@ fn unknown_name(annotation: &str, name: &str, role: Role, known: &[&str]) -> Str
 }
 
 /// Follow `path` (keys, or a configured path with `[]` for every list item) from `node` to pod templates.
-fn walk_templates(
+fn walk_templates<'k>(
     tree: &Tree,
     node: NodeId,
     pointer: &str,
-    path: &[String],
-    field: &mut Vec<String>,
+    path: &[&'k str],
+    field: &mut Vec<Cow<'k, str>>,
     out: &mut Vec<PodSpec>,
 ) -> Result<(), String> {
     let Some((first, rest)) = path.split_first() else {
@@ -902,35 +913,39 @@ fn walk_templates(
     };
     let (key, every) = match first.strip_suffix("[]") {
         Some(k) => (k, true),
-        None => (first.as_str(), false),
+        None => (*first, false),
     };
     if tree.entries(node).is_none() {
         return Err(format!("`{}` is not a mapping", field.join(".")));
     }
     let Some(child) = tree.get(node, key) else {
-        field.push(key.to_string());
+        field.push(key.into());
         let e = format!("`{}` is missing", field.join("."));
         return Err(e);
     };
-    let pointer = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+    let pointer = if key.contains(['~', '/']) {
+        format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        format!("{pointer}/{key}")
+    };
     if every {
         let Some(items) = tree.items(child) else {
             return Ok(());
         };
         for (i, item) in items.iter().enumerate() {
-            field.push(format!("{key}[{i}]"));
+            field.push(format!("{key}[{i}]").into());
             walk_templates(tree, *item, &format!("{pointer}/{i}"), rest, field, out)?;
             field.pop();
         }
         return Ok(());
     }
-    field.push(key.to_string());
+    field.push(key.into());
     let r = walk_templates(tree, child, &pointer, rest, field, out);
     field.pop();
     r
 }
 
-fn join_field(field: &[String], last: &str) -> String {
+fn join_field(field: &[Cow<str>], last: &str) -> String {
     if field.is_empty() {
         last.to_string()
     } else {
