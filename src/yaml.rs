@@ -66,11 +66,31 @@ pub struct Node<'a> {
     pub line: usize,
     pub col: usize,
     pub kind: Kind<'a>,
-    /// A tag other than the core schema's (`!Ref`, `!foo`): the value would not mean what it says.
-    pub custom_tag: Option<String>,
-    /// A core tag such as `!!str` or `!!int` that decides the scalar's type.
-    pub core_tag: Option<String>,
+    /// Rare in manifests: kept out of line, so a node is 80 bytes rather than 120.
+    pub tag: Option<Box<Tag>>,
     pub anchored: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Tag {
+    /// A core tag such as `!!str` or `!!int` (its suffix) that decides the scalar's type.
+    Core(String),
+    /// A tag other than the core schema's (`!Ref`, `!foo`): the value would not mean what it says.
+    Custom(String),
+}
+
+// A manifest has a node every 10 bytes or so: their size is the reader's memory traffic.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Node<'static>>() <= 80);
+
+impl Node<'_> {
+    /// The suffix of the node's core tag (`str` for `!!str`), if it has one.
+    pub fn core_tag(&self) -> Option<&str> {
+        match self.tag.as_deref() {
+            Some(Tag::Core(t)) => Some(t),
+            _ => None,
+        }
+    }
 }
 
 /// A parsed document: the text it came from and its nodes.
@@ -249,10 +269,10 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
             // Anchor metadata (and comments, a feature we leave off) carry no data.
             _ => continue,
         };
-        let (custom_tag, core_tag) = match tag {
-            Some(t) if t.is_yaml_core_schema() => (None, Some(t.suffix().to_string())),
-            Some(t) => (Some(t.original()), None),
-            None => (None, None),
+        let tag = match tag {
+            Some(t) if t.is_yaml_core_schema() => Some(Box::new(Tag::Core(t.suffix().to_string()))),
+            Some(t) => Some(Box::new(Tag::Custom(t.original()))),
+            None => None,
         };
         let is_collection = matches!(kind, Kind::Seq { .. } | Kind::Map { .. });
         let id = NodeId(tree.nodes.len() as u32);
@@ -262,8 +282,7 @@ pub fn parse_granit(text: &str, limits: Limits) -> Result<Tree<'_>, YamlError> {
             line,
             col,
             kind,
-            custom_tag,
-            core_tag,
+            tag,
             anchored: anchor != 0,
         });
         if anchor != 0 {
@@ -477,10 +496,9 @@ impl<'a> Tree<'a> {
 
     /// The first custom tag in the document, as (line, column, tag).
     pub fn find_custom_tag(&self) -> Option<(usize, usize, String)> {
-        self.nodes.iter().find_map(|n| {
-            n.custom_tag
-                .as_ref()
-                .map(|t| (n.line, n.col + 1, t.clone()))
+        self.nodes.iter().find_map(|n| match n.tag.as_deref() {
+            Some(Tag::Custom(t)) => Some((n.line, n.col + 1, t.clone())),
+            _ => None,
         })
     }
 
@@ -642,8 +660,8 @@ fn charge(budget: &mut usize, node: &Node) -> Result<(), YamlError> {
 
 /// Whether [`scalar_value`] gives a string, without building the value.
 fn scalar_is_string(text: &str, node: &Node) -> bool {
-    if let Some(tag) = &node.core_tag {
-        return match tag.as_str() {
+    if let Some(tag) = node.core_tag() {
+        return match tag {
             "null" => false,
             "bool" | "int" | "float" => plain_is_string(text),
             _ => true,
@@ -657,8 +675,8 @@ fn scalar_is_string(text: &str, node: &Node) -> bool {
 
 /// Whether [`scalar_value`] gives null, without building the value.
 fn scalar_is_null(text: &str, node: &Node) -> bool {
-    if let Some(tag) = &node.core_tag {
-        return match tag.as_str() {
+    if let Some(tag) = node.core_tag() {
+        return match tag {
             "null" => true,
             "bool" | "int" | "float" => matches!(classify_plain(text), Plain::Null),
             _ => false,
@@ -676,8 +694,8 @@ fn scalar_value(text: &str, node: &Node) -> Value {
         Kind::Scalar { style, .. } => *style,
         _ => ScalarStyle::Plain,
     };
-    if let Some(tag) = &node.core_tag {
-        return match tag.as_str() {
+    if let Some(tag) = node.core_tag() {
+        return match tag {
             "str" | "binary" | "timestamp" => Value::String(text.to_string()),
             "null" => Value::Null,
             "bool" | "int" | "float" => resolve_plain(text),

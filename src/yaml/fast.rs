@@ -317,8 +317,7 @@ impl<'a> Reader<'a> {
             line,
             col,
             kind,
-            custom_tag: None,
-            core_tag: None,
+            tag: None,
             anchored: false,
         });
         id
