@@ -4,6 +4,10 @@
 //! binary, each overridable by a file of the same name in `--templates DIR`). A rendered block is
 //! parsed back into a value and checked against the API server's rules before anyone inserts it: a
 //! template that renders an invalid block is an error naming the template, not a broken manifest.
+//!
+//! The built-in templates are rendered by plain functions (`builtin`), checked against their
+//! handlebars text by a test; handlebars compiles them only for a context those functions leave
+//! to it. Compiling them was a third of a small chart's run.
 
 use std::path::Path;
 
@@ -12,6 +16,8 @@ use serde_json::Value;
 
 use crate::k8s;
 use crate::yaml::{self, Limits};
+
+mod builtin;
 
 /// The templates, by file name, with their built-in text.
 pub const TEMPLATES: [(&str, &str); 4] = [
@@ -43,35 +49,54 @@ fn without_leading_comment(template: &str) -> &str {
 }
 
 pub struct Renderer {
+    /// The templates of `--templates DIR`, compiled.
     registry: Handlebars<'static>,
+    /// The built-in templates, compiled only if [`builtin::render`] leaves one to handlebars.
+    builtins: std::sync::OnceLock<Handlebars<'static>>,
     /// Where each template came from, for error messages.
     origins: Vec<(String, String)>,
+}
+
+const BUILT_IN: &str = "built-in template ";
+
+fn registry() -> Handlebars<'static> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    // YAML, not HTML: the `json` helper does the quoting.
+    registry.register_escape_fn(handlebars::no_escape);
+    registry.register_helper("json", Box::new(json));
+    registry
+}
+
+/// The built-in templates, compiled.
+fn builtins() -> Handlebars<'static> {
+    let mut registry = registry();
+    for (name, text) in TEMPLATES {
+        registry
+            .register_template_string(name, without_leading_comment(text))
+            .expect("the built-in templates compile");
+    }
+    registry
 }
 
 impl Renderer {
     /// The built-in templates, each replaced by `DIR/<name>` when `dir` has one.
     pub fn new(dir: Option<&Path>) -> Result<Renderer, String> {
-        let mut registry = Handlebars::new();
-        registry.set_strict_mode(true);
-        // YAML, not HTML: the `json` helper does the quoting.
-        registry.register_escape_fn(handlebars::no_escape);
-        registry.register_helper("json", Box::new(json));
+        let mut registry = registry();
         let mut origins = Vec::new();
-        for (name, builtin) in TEMPLATES {
-            let (text, origin) = match dir.map(|d| d.join(name)) {
+        for (name, _) in TEMPLATES {
+            let origin = match dir.map(|d| d.join(name)) {
                 Some(path) if path.exists() => {
                     let text = std::fs::read_to_string(&path)
                         .map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
-                    (text, path.display().to_string())
+                    let origin = path.display().to_string();
+                    registry
+                        .register_template_string(name, text)
+                        .map_err(|e| format!("{origin}: {e}"))?;
+                    origin
                 }
-                _ => (
-                    without_leading_comment(builtin).to_string(),
-                    format!("built-in template {name}"),
-                ),
+                _ => format!("{BUILT_IN}{name}"),
             };
-            registry
-                .register_template_string(name, text)
-                .map_err(|e| format!("{origin}: {e}"))?;
             origins.push((name.to_string(), origin));
         }
         if let Some(d) = dir {
@@ -79,15 +104,21 @@ impl Renderer {
                 return Err(format!("--templates {}: not a directory", d.display()));
             }
         }
-        Ok(Renderer { registry, origins })
+        Ok(Renderer {
+            registry,
+            builtins: std::sync::OnceLock::new(),
+            origins,
+        })
+    }
+
+    fn is_builtin(&self, name: &str) -> bool {
+        self.origin(name).starts_with(BUILT_IN)
     }
 
     /// Whether the env template is the built-in one (whose output depends on `outputsPath` and
     /// `storesAccessKeys` only through `{{#if}}` and `{{json}}`: see `plan`'s env cache).
     pub fn env_is_builtin(&self) -> bool {
-        self.origins
-            .iter()
-            .any(|(n, o)| n == "env.yaml.hbs" && o.starts_with("built-in"))
+        self.is_builtin("env.yaml.hbs")
     }
 
     fn origin<'s>(&'s self, name: &'s str) -> &'s str {
@@ -99,8 +130,15 @@ impl Renderer {
 
     /// Render template `name` with `context` into a value.
     fn render(&self, name: &str, context: &Value) -> Result<Value, String> {
-        let text = self
-            .registry
+        let registry = if self.is_builtin(name) {
+            if let Some(value) = builtin::render(name, context) {
+                return Ok(value);
+            }
+            self.builtins.get_or_init(builtins)
+        } else {
+            &self.registry
+        };
+        let text = registry
             .render(name, context)
             .map_err(|e| format!("{}: {e}", self.origin(name)))?;
         yaml::parse_value(&text, Limits::default())
@@ -343,6 +381,175 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Wherever the built-in templates are rendered without handlebars, the value is the one
+    /// their handlebars text reads as; contexts like those stowage builds are rendered that way.
+    #[test]
+    fn builtin_templates_render_as_handlebars() {
+        let handlebars = builtins();
+        let through_handlebars = |name: &str, context: &Value| {
+            handlebars
+                .render(name, context)
+                .map_err(|e| e.to_string())
+                .and_then(|t| yaml::parse_value(&t, Limits::default()).map_err(|e| e.to_string()))
+        };
+        let strings = [
+            json!(""),
+            json!("data"),
+            json!("/mnt/a b/\"q\"\\"),
+            json!("tab\tnew\nline\u{1}"),
+            json!("é ü 日本"),
+            json!("del\u{7f}"),
+            json!("c1\u{85}\u{9f}"),
+            json!("bom\u{feff}"),
+            json!("yes"),
+            json!("0644"),
+            json!("~"),
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(7),
+            json!(["a", "b c"]),
+            json!([]),
+            json!([1]),
+            json!({"a": "b"}),
+        ];
+        let keys: &[(&str, &[&str])] = &[
+            (
+                "volume.yaml.hbs",
+                &[
+                    "name",
+                    "hostPath",
+                    "hostPathType",
+                    "existingClaim",
+                    "readOnly",
+                    "csi",
+                    "bucketName",
+                    "containerName",
+                    "secret",
+                    "mountOptions",
+                    "claimName",
+                ],
+            ),
+            (
+                "mount.yaml.hbs",
+                &["name", "mountPath", "readOnly", "subPath"],
+            ),
+            (
+                "credentials.yaml.hbs",
+                &["volumeName", "secret", "secretKey", "mountPath"],
+            ),
+            (
+                "env.yaml.hbs",
+                &[
+                    "dataPaths",
+                    "outputsPath",
+                    "storesAccessKeys",
+                    "googleCredentials",
+                ],
+            ),
+        ];
+        let base = |name: &str| -> Value {
+            match name {
+                "volume.yaml.hbs" => json!({"name": "v", "hostPath": "", "hostPathType": "",
+                    "existingClaim": "", "readOnly": false, "csi": "", "bucketName": "b",
+                    "containerName": "c", "secret": "s", "mountOptions": [], "claimName": "p"}),
+                "mount.yaml.hbs" => {
+                    json!({"name": "v", "mountPath": "/m", "readOnly": true, "subPath": ""})
+                }
+                "credentials.yaml.hbs" => {
+                    json!({"volumeName": "v", "secret": "s", "secretKey": "k.json", "mountPath": "/c"})
+                }
+                _ => {
+                    json!({"names": {"dataPaths": "D", "outputsPath": "O", "storesAccessKeys": "K",
+                    "googleCredentials": "G"}, "dataPaths": "{}", "outputsPath": "/o",
+                    "credentials": [{"envName": "E", "secret": "s", "secretKey": "k"}],
+                    "storesAccessKeys": "", "googleCredentials": ""})
+                }
+            }
+        };
+        let mut native = 0;
+        let mut contexts = 0;
+        for (name, keys) in keys {
+            let mut cases = vec![base(name)];
+            // Each key with each kind of value, one at a time and with the csi kinds.
+            for key in *keys {
+                for value in &strings {
+                    let mut c = base(name);
+                    c[*key] = value.clone();
+                    cases.push(c.clone());
+                    c.as_object_mut().unwrap().remove(*key);
+                    cases.push(c);
+                }
+            }
+            if *name == "volume.yaml.hbs" {
+                for csi in ["gcs", "azure", "s3", "other"] {
+                    for (claim, read_only, options) in
+                        [("", false, json!([])), ("pvc", true, json!(["ro", "x"]))]
+                    {
+                        let mut c = base(name);
+                        c["csi"] = json!(csi);
+                        c["existingClaim"] = json!(claim);
+                        c["readOnly"] = json!(read_only);
+                        c["mountOptions"] = options;
+                        c["hostPath"] = json!("/h");
+                        c["hostPathType"] = json!("Directory");
+                        cases.push(c);
+                    }
+                }
+            }
+            if *name == "env.yaml.hbs" {
+                for credentials in [
+                    json!([]),
+                    json!([{"envName": "A", "secret": "s", "secretKey": "k"}, {"envName": "B", "secret": "t", "secretKey": "l"}]),
+                    json!([{"envName": "A"}]),
+                    json!("x"),
+                ] {
+                    let mut c = base(name);
+                    c["credentials"] = credentials;
+                    cases.push(c.clone());
+                    c["dataPaths"] = json!("");
+                    c["outputsPath"] = json!("");
+                    cases.push(c);
+                }
+            }
+            for context in &cases {
+                contexts += 1;
+                if let Some(value) = builtin::render(name, context) {
+                    native += 1;
+                    assert_eq!(
+                        Ok(value),
+                        through_handlebars(name, context),
+                        "{name} with {context}"
+                    );
+                }
+            }
+        }
+        // Most of these are contexts stowage never builds; the point is that the ones it does
+        // are rendered without handlebars (the bench would show it too).
+        assert!(
+            native * 3 > contexts,
+            "{native} of {contexts} rendered natively"
+        );
+        let r = Renderer::new(None).unwrap();
+        r.mount(&base("mount.yaml.hbs")).unwrap();
+        assert!(
+            r.builtins.get().is_none(),
+            "handlebars compiled for a plain mount"
+        );
+        r.volume(&json!({"name": "data1", "hostPath": "/data", "readOnly": true, "csi": ""}))
+            .unwrap();
+        assert!(
+            r.builtins.get().is_none(),
+            "handlebars compiled for a host path volume"
+        );
+        let mount = r.mount(&json!({"name": "v", "mountPath": "/m", "readOnly": 1}));
+        assert_eq!(mount.unwrap()["readOnly"], json!(true));
+        assert!(
+            r.builtins.get().is_some(),
+            "a number as a flag is left to handlebars"
+        );
     }
 
     #[test]
