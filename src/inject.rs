@@ -268,10 +268,9 @@ pub fn post_render(
     };
     injector.limits = options.yaml;
 
-    // Pass 2: inject, document by document; a large stream in two halves on two threads.
-    let halves = split_work(&docs, &config.workload_kinds);
-    let (early_first, early_second) = early.split_at_mut(halves);
-    let (first, second) = (0..halves, halves..docs.len());
+    // Pass 2: inject, document by document, in runs of documents that the threads of a large
+    // stream take in turn: one that starts late (a CPU slow to wake) leaves more to the other, not
+    // a half to wait for. The runs' results are joined in stream order.
     let pass = Pass {
         text,
         docs: &docs,
@@ -280,19 +279,40 @@ pub fn post_render(
         config: &config,
         options,
     };
-    let parts = if second.is_empty() {
-        vec![pass.run(first, early_first)]
-    } else {
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| pass.run(second, early_second));
-            let mine = pass.run(first, early_first);
-            vec![mine, other.join().expect("an injection thread panicked")]
-        })
+    let runs = early
+        .chunks_mut(RUN)
+        .enumerate()
+        .map(|(n, early)| (n * RUN, early));
+    let queue = std::sync::Mutex::new(runs);
+    let work = || {
+        let mut own = Own::default();
+        let mut done = Vec::new();
+        loop {
+            let next = queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next();
+            let Some((first, early)) = next else {
+                return done;
+            };
+            done.push((first, pass.run(first, early, &mut own)));
+        }
     };
+    let mut parts = if two_threads(&docs, &config.workload_kinds) {
+        std::thread::scope(|scope| {
+            let other = scope.spawn(work);
+            let mut mine = work();
+            mine.extend(other.join().expect("an injection thread panicked"));
+            mine
+        })
+    } else {
+        work()
+    };
+    parts.sort_by_key(|(first, _)| *first);
     let mut splices: Vec<Splice> = Vec::new();
     let mut plans = Vec::new();
     let mut objects_out = 0usize;
-    for part in parts {
+    for (_, part) in parts {
         splices.extend(part.splices);
         plans.extend(part.plans);
         diagnostics.extend(part.diagnostics);
@@ -322,27 +342,16 @@ pub fn post_render(
 /// Below this many bytes of documents to parse, a second thread costs more than it saves.
 pub const PARALLEL_BYTES: usize = 1 << 20;
 
-/// Where pass 2 splits the stream: the first document of the second half, chosen so both halves
-/// parse about as many bytes; `docs.len()` (one half) for a small stream.
-fn split_work(docs: &[Document], workload_kinds: &[config::WorkloadKind]) -> usize {
-    let weight = |d: &Document| {
-        if needs_parse(d, workload_kinds) {
-            d.range.len()
-        } else {
-            0
-        }
-    };
-    let total: usize = docs.iter().map(weight).sum();
-    if total < PARALLEL_BYTES {
-        return docs.len();
-    }
-    let mut sum = 0;
-    docs.iter()
-        .position(|d| {
-            sum += weight(d);
-            sum >= total / 2
-        })
-        .map_or(docs.len(), |i| i + 1)
+/// Documents in a run of pass 2 (a few workloads with their ConfigMaps and Services).
+const RUN: usize = 16;
+
+/// Whether pass 2 is worth a second thread: the documents to parse add up to `PARALLEL_BYTES`.
+fn two_threads(docs: &[Document], workload_kinds: &[config::WorkloadKind]) -> bool {
+    let parsed = docs
+        .iter()
+        .filter(|d| needs_parse(d, workload_kinds))
+        .map(|d| d.range.len());
+    parsed.sum::<usize>() >= PARALLEL_BYTES
 }
 
 /// What pass 2 needs from post-render, shared by its threads.
@@ -353,6 +362,13 @@ struct Pass<'a> {
     injector: &'a Injector<'a>,
     config: &'a Config,
     options: &'a Options,
+}
+
+/// What a thread of pass 2 keeps from one document to the next.
+#[derive(Default)]
+struct Own<'a> {
+    written: edit::Written,
+    spare: yaml::Spare<'a>,
 }
 
 /// What pass 2 found in a run of documents.
@@ -366,12 +382,11 @@ struct Part {
 }
 
 impl<'a> Pass<'a> {
-    /// Inject into the documents `range` of the stream; `early` holds those parsed in pass 1.
-    fn run(&self, range: std::ops::Range<usize>, early: &mut [Option<Parsed<'a>>]) -> Part {
+    /// Inject into the run of documents from `first`; `early` holds those parsed in pass 1.
+    fn run(&self, first: usize, early: &mut [Option<Parsed<'a>>], own: &mut Own<'a>) -> Part {
         let mut part = Part::default();
-        let mut written = edit::Written::default();
-        let mut spare = yaml::Spare::default();
-        for (i, early) in range.zip(early) {
+        let Own { written, spare } = own;
+        for (i, early) in (first..).zip(early) {
             let doc = &self.docs[i];
             if self.config_docs.contains(&i) {
                 part.splices.push(Splice {
@@ -386,7 +401,7 @@ impl<'a> Pass<'a> {
             let parsed = match early.take() {
                 Some(p) => Some(p),
                 None if needs_parse(doc, &self.config.workload_kinds) => {
-                    match parse_doc(self.text, doc, i, self.options, &mut spare) {
+                    match parse_doc(self.text, doc, i, self.options, spare) {
                         Ok(p) => Some(p),
                         Err(d) => {
                             part.yaml_errors.push((i, d));
@@ -406,11 +421,11 @@ impl<'a> Pass<'a> {
                     self.options,
                     &mut part.diagnostics,
                     &mut part.plans,
-                    &mut written,
+                    written,
                 )
             });
             if let Some(p) = parsed {
-                spare = p.tree.into_spare();
+                *spare = p.tree.into_spare();
             }
             let base = doc.parse_range().start;
             match change {

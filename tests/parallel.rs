@@ -1,6 +1,6 @@
-//! A stream with over `inject::PARALLEL_BYTES` (1 MiB) of workloads is injected in two halves on two threads. Its output
-//! and its diagnostics must be those of one thread: the same bytes as each document injected on
-//! its own, and errors in stream order. A stream of over 1 MiB is also split into documents in two
+//! A stream with over `inject::PARALLEL_BYTES` (1 MiB) of workloads is injected on two threads,
+//! which take runs of documents in turn. Its output and its diagnostics must be those of one
+//! thread: the same bytes as each document injected on its own, and errors in stream order. A stream of over 1 MiB is also split into documents in two
 //! halves: the documents must be those of one split.
 
 use serde_json::json;
