@@ -236,12 +236,12 @@ pub fn read_plan(
         config_source: Some(origin.to_string()),
         ..p
     };
-    let docs = crate::inject::split_bounded(input, options.max_input_bytes, options.max_documents)
-        .map_err(|mut d| {
-            d.place = place(d.place);
-            vec![d]
-        })?;
-    let text = std::str::from_utf8(input).expect("split checked UTF-8");
+    let (text, docs) =
+        crate::inject::split_bounded(input, options.max_input_bytes, options.max_documents)
+            .map_err(|mut d| {
+                d.place = place(d.place);
+                vec![d]
+            })?;
     let namespace = options.namespace.unwrap_or("default");
     let mut plan = VolumePlan::default();
     let mut errors = Vec::new();

@@ -162,9 +162,8 @@ pub fn post_render(
     options: &Options,
 ) -> Result<Outcome, Vec<Diagnostic>> {
     let fail = |d: Diagnostic| Err(vec![d]);
-    let docs = split_bounded(input, options.max_input_bytes, options.max_documents)
+    let (text, docs) = split_bounded(input, options.max_input_bytes, options.max_documents)
         .map_err(|d| vec![d])?;
-    let text = std::str::from_utf8(input).expect("split checked UTF-8");
     let mut diagnostics = Vec::new();
     // YAML errors, by document, reported first and in stream order whichever pass finds them.
     let mut yaml_errors: Vec<(usize, Diagnostic)> = Vec::new();
@@ -462,7 +461,7 @@ pub fn split_bounded(
     input: &[u8],
     max_input_bytes: usize,
     max_documents: usize,
-) -> Result<Vec<Document>, Diagnostic> {
+) -> Result<(&str, Vec<Document>), Diagnostic> {
     if input.len() > max_input_bytes {
         return Err(Diagnostic::error(
             Place::default(),
@@ -473,7 +472,7 @@ pub fn split_bounded(
         )
         .with_hint("raise it with --max-input-bytes if this stream is legitimate"));
     }
-    let docs = stream::split(input).map_err(|e| {
+    let (text, docs) = stream::split_text(input).map_err(|e| {
         Diagnostic::error(
             Place {
                 document: Some(e.document),
@@ -494,7 +493,7 @@ pub fn split_bounded(
         )
         .with_hint("raise it with --max-documents if this stream is legitimate"));
     }
-    Ok(docs)
+    Ok((text, docs))
 }
 
 /// Parse one document of the stream; a YAML error becomes a diagnostic with its stream position.

@@ -231,6 +231,15 @@ pub fn split(input: &[u8]) -> Result<Vec<Document>, SplitError> {
     }
 }
 
+/// [`split`], with the input as text.
+pub fn split_text(input: &[u8]) -> Result<(&str, Vec<Document>), SplitError> {
+    let docs = split(input)?;
+    // SAFETY: `split` succeeds only when `first_bad_byte` found no invalid UTF-8 in the input
+    // (or in each half, which start and end at line breaks). Checking it again cost as much as
+    // a third of the split.
+    Ok((unsafe { std::str::from_utf8_unchecked(input) }, docs))
+}
+
 /// Below this many bytes a second thread costs more than it saves.
 const PARALLEL_SPLIT_BYTES: usize = 1 << 20;
 
