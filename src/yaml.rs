@@ -105,6 +105,9 @@ pub struct Tree<'a> {
     pub root: Option<NodeId>,
     /// The document has an alias node.
     aliases: bool,
+    /// The first mapping (in node order) with a repeated key, and that key's first repeat: found
+    /// as each mapping closes, while its keys are at hand.
+    duplicate: Option<(NodeId, NodeId)>,
 }
 
 /// A parse error with its place in the parsed text (1-based line and column).
@@ -322,6 +325,7 @@ impl<'a> Tree<'a> {
             entry_list: spare.entry_list,
             root: None,
             aliases: false,
+            duplicate: None,
         }
     }
 
@@ -353,6 +357,11 @@ impl<'a> Tree<'a> {
     fn set_entries(&mut self, map: NodeId, entries: &[(NodeId, NodeId)]) {
         if entries.is_empty() {
             return;
+        }
+        if self.duplicate.is_none_or(|(first, _)| map.0 < first.0) {
+            if let Some(key) = self.repeated_key(entries) {
+                self.duplicate = Some((map, key));
+            }
         }
         let start = self.entry_list.len() as u32;
         self.entry_list.extend_from_slice(entries);
@@ -461,37 +470,38 @@ impl<'a> Tree<'a> {
 
     /// The first duplicate key of any mapping in the document, as (line, column, key).
     pub fn find_duplicate_key(&self) -> Option<(usize, usize, String)> {
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for node in &self.nodes {
-            if let Kind::Map { entries, .. } = &node.kind {
-                let entries = self.entries_of(entries);
-                if entries.len() < 2 {
-                    continue;
-                }
-                let key_text = |k: &NodeId| match &self.node(*k).kind {
-                    Kind::Scalar { text, .. } if text != "<<" => Some(text.as_ref()),
-                    _ => None,
-                };
-                // Small mappings (almost all of them): compare pairwise, no hashing.
-                let small = entries.len() <= 12;
-                if !small {
-                    seen.clear();
-                }
-                for (i, (k, _)) in entries.iter().enumerate() {
-                    let Some(key) = key_text(k) else { continue };
-                    let dup = if small {
-                        entries[..i].iter().any(|(p, _)| key_text(p) == Some(key))
-                    } else {
-                        !seen.insert(key)
-                    };
-                    if dup {
-                        let key_node = self.node(*k);
-                        return Some((key_node.line, key_node.col + 1, key.to_string()));
-                    }
-                }
-            }
+        let (_, key) = self.duplicate?;
+        let node = self.node(key);
+        let Kind::Scalar { text, .. } = &node.kind else {
+            unreachable!("only scalar keys are compared")
+        };
+        Some((node.line, node.col + 1, text.to_string()))
+    }
+
+    /// The first key of `entries` that repeats an earlier one (merge keys `<<` may repeat).
+    fn repeated_key(&self, entries: &[(NodeId, NodeId)]) -> Option<NodeId> {
+        if entries.len() < 2 {
+            return None;
         }
-        None
+        let key_text = |k: &NodeId| match &self.node(*k).kind {
+            Kind::Scalar { text, .. } if text != "<<" => Some(text.as_ref()),
+            _ => None,
+        };
+        // Small mappings (almost all of them): compare pairwise, no hashing.
+        if entries.len() <= 12 {
+            return entries.iter().enumerate().find_map(|(i, (k, _))| {
+                let key = key_text(k)?;
+                entries[..i]
+                    .iter()
+                    .any(|(p, _)| key_text(p) == Some(key))
+                    .then_some(*k)
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        entries
+            .iter()
+            .find(|(k, _)| key_text(k).is_some_and(|key| !seen.insert(key)))
+            .map(|(k, _)| *k)
     }
 
     /// The first custom tag in the document, as (line, column, tag).
@@ -924,6 +934,33 @@ mod tests {
     fn reports_duplicate_keys_with_place() {
         let e = parse_value("a: 1\nb: 2\na: 3\n", Limits::default()).unwrap_err();
         assert_eq!((e.line, e.column), (3, 1));
+    }
+
+    /// The first mapping in the text with a repeated key is reported, though an inner one
+    /// closes (and is checked) first; merge keys may repeat; a big mapping is hashed.
+    #[test]
+    fn reports_the_first_mapping_with_a_repeated_key() {
+        let first = |text: &str| {
+            let fast = parse(text, Limits::default()).unwrap().find_duplicate_key();
+            let granit = parse_granit(text, Limits::default())
+                .unwrap()
+                .find_duplicate_key();
+            assert_eq!(fast, granit, "{text}");
+            fast
+        };
+        let nested = "a:\n  x: 1\n  x: 2\nb: 1\nb: 2\n";
+        assert_eq!(first(nested), Some((5, 1, "b".into())));
+        assert_eq!(
+            first("a:\n  x: 1\n  x: 2\nb: 1\n"),
+            Some((3, 3, "x".into()))
+        );
+        assert_eq!(
+            first("- {p: 1, q: 2, p: 3}\n- {q: 1, q: 1}\n"),
+            Some((1, 16, "p".into()))
+        );
+        assert_eq!(first("<<: {a: 1}\n<<: {b: 1}\nc: 1\n"), None);
+        let big: String = (0..20).map(|i| format!("k{i}: 1\n")).collect::<String>() + "k3: 2\n";
+        assert_eq!(first(&big), Some((21, 1, "k3".into())));
     }
 
     #[test]

@@ -21,6 +21,13 @@ fn first_difference(fast: &Tree, granit: &Tree) -> Option<String> {
     if fast.has_aliases() != granit.has_aliases() || fast.text != granit.text {
         return Some("aliases flag or text differ".to_string());
     }
+    if fast.find_duplicate_key() != granit.find_duplicate_key() {
+        return Some(format!(
+            "duplicate keys: fast {:?}, granit {:?}",
+            fast.find_duplicate_key(),
+            granit.find_duplicate_key()
+        ));
+    }
     for i in 0..fast.len().max(granit.len()) {
         let id = NodeId(i as u32);
         if i >= fast.len() || i >= granit.len() {
