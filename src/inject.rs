@@ -118,13 +118,19 @@ impl Outcome {
         input: &[u8],
         out: &mut (impl std::io::Write + ?Sized),
     ) -> std::io::Result<()> {
+        // The pieces go out a thousand at a time (`writev`), not copied into a buffer first.
+        let mut pieces = Vec::with_capacity(1024);
         let mut pos = 0;
         for s in &self.splices {
-            out.write_all(&input[pos..s.range.start])?;
-            out.write_all(s.text.as_bytes())?;
+            pieces.push(std::io::IoSlice::new(&input[pos..s.range.start]));
+            pieces.push(std::io::IoSlice::new(s.text.as_bytes()));
             pos = s.range.end;
+            if pieces.len() >= 1024 {
+                write_all_vectored(out, &mut pieces)?;
+            }
         }
-        out.write_all(&input[pos..])
+        pieces.push(std::io::IoSlice::new(&input[pos..]));
+        write_all_vectored(out, &mut pieces)
     }
 
     /// The output as bytes.
@@ -454,6 +460,25 @@ impl<'a> Pass<'a> {
         }
         part
     }
+}
+
+/// Write every byte of `pieces` (emptied after), as `Write::write_all` does for one slice.
+fn write_all_vectored(
+    out: &mut (impl std::io::Write + ?Sized),
+    pieces: &mut Vec<std::io::IoSlice<'_>>,
+) -> std::io::Result<()> {
+    let mut rest = &mut pieces[..];
+    std::io::IoSlice::advance_slices(&mut rest, 0);
+    while !rest.is_empty() {
+        match out.write_vectored(rest) {
+            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => std::io::IoSlice::advance_slices(&mut rest, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    pieces.clear();
+    Ok(())
 }
 
 /// Split a stream within the input limits (design.md §8); a problem names where it is.
