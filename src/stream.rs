@@ -222,30 +222,7 @@ pub fn is_list_kind(kind: &str) -> bool {
 
 /// Splits a manifest stream into documents (see the module documentation for the rules).
 /// Fails if the input is not valid UTF-8 or contains a NUL byte.
-///
-/// A large stream is split in two halves on two threads, at a `---` line near its middle.
 pub fn split(input: &[u8]) -> Result<Vec<Document>, SplitError> {
-    match marker_after(input, input.len() / 2) {
-        Some(mid) if input.len() >= PARALLEL_SPLIT_BYTES => split_in_two(input, mid),
-        _ => split_whole(input),
-    }
-}
-
-/// [`split`], with the input as text.
-pub fn split_text(input: &[u8]) -> Result<(&str, Vec<Document>), SplitError> {
-    let docs = split(input)?;
-    // SAFETY: `split` succeeds only when `first_bad_byte` found no invalid UTF-8 in the input
-    // (or in each half, which start and end at line breaks). Checking it again cost as much as
-    // a third of the split.
-    Ok((unsafe { std::str::from_utf8_unchecked(input) }, docs))
-}
-
-/// Below this many bytes a second thread costs more than it saves.
-const PARALLEL_SPLIT_BYTES: usize = 1 << 20;
-
-/// [`split`] on one thread (public so tests can compare the two ways).
-#[doc(hidden)]
-pub fn split_whole(input: &[u8]) -> Result<Vec<Document>, SplitError> {
     let docs = split_unchecked(input);
     match first_bad_byte(input) {
         None => Ok(docs),
@@ -253,68 +230,12 @@ pub fn split_whole(input: &[u8]) -> Result<Vec<Document>, SplitError> {
     }
 }
 
-/// [`split`] with the text before `mid` and the text from `mid` on split on two threads. The
-/// documents are those of [`split_whole`] when `mid` comes from [`marker_after`]: a `---` line
-/// starts a document, and one that no directive or comment line before it holds back starts a
-/// new one whatever came before.
-#[doc(hidden)]
-pub fn split_in_two(input: &[u8], mid: usize) -> Result<Vec<Document>, SplitError> {
-    let (head, tail) = input.split_at(mid);
-    let ((mut docs, head_bad), (tail_docs, tail_bad)) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
-            let lines = count_breaks(head);
-            let mut docs = split_unchecked(tail);
-            for d in &mut docs {
-                d.range = d.range.start + mid..d.range.end + mid;
-                d.body = d.body.start + mid..d.body.end + mid;
-                d.start_line += lines;
-                d.body_line += lines;
-            }
-            (docs, first_bad_byte(tail))
-        });
-        let first = (split_unchecked(head), first_bad_byte(head));
-        (first, second.join().expect("the splitting thread panicked"))
-    });
-    docs.extend(tail_docs);
-    // Both halves end or start at a line break, so each is valid UTF-8 on its own exactly when
-    // its part of the whole is, and the first bad byte of the whole is the head's if it has one.
-    match head_bad.or(tail_bad.map(|(offset, message)| (offset + mid, message))) {
-        None => Ok(docs),
-        Some((offset, message)) => Err(split_error(input, &docs, offset, message)),
-    }
-}
-
-/// The start of the first `---` line at or after `from` that begins a new document whatever
-/// precedes it: the line before it is content (not blank, a comment or a `%` directive, which
-/// may belong to a directive run that this marker ends).
-#[doc(hidden)]
-pub fn marker_after(input: &[u8], from: usize) -> Option<usize> {
-    let finder = memchr::memmem::Finder::new(b"\n---");
-    let mut at = from.saturating_sub(1);
-    while let Some(i) = finder.find(input.get(at..)?) {
-        let newline = at + i;
-        let line = newline + 1;
-        at = line;
-        let ends = match input.get(line + 3..) {
-            None | Some([]) => true,
-            Some([b'\n' | b' ' | b'\t', ..]) | Some([b'\r', b'\n', ..]) => true,
-            _ => false,
-        };
-        let before_start = input[..newline]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let before = &input[before_start..newline];
-        let before = before.strip_suffix(b"\r").unwrap_or(before);
-        let content = !is_blank_or_comment(before)
-            && before[0] != b'%'
-            && !before.starts_with(BOM)
-            && !before.contains(&b'\r');
-        if ends && content {
-            return Some(line);
-        }
-    }
-    None
+/// [`split`], with the input as text.
+pub fn split_text(input: &[u8]) -> Result<(&str, Vec<Document>), SplitError> {
+    let docs = split(input)?;
+    // SAFETY: `split` succeeds only when `first_bad_byte` found no invalid UTF-8 in the input.
+    // Checking it again cost a third as much as the split.
+    Ok((unsafe { std::str::from_utf8_unchecked(input) }, docs))
 }
 
 /// The first byte that makes the input unreadable: a NUL before any invalid UTF-8, else the
@@ -1221,53 +1142,6 @@ mod tests {
         docs
     }
 
-    /// Split in two at each of (up to `max`) markers [`marker_after`] finds, the result is the
-    /// whole's, errors included.
-    fn halves_agree(input: &[u8], max: usize) {
-        let whole = split_whole(input);
-        let mut from = 0;
-        for _ in 0..max {
-            let Some(mid) = marker_after(input, from) else {
-                return;
-            };
-            assert_eq!(
-                split_in_two(input, mid),
-                whole,
-                "split in two at {mid}: {:?}",
-                String::from_utf8_lossy(input)
-            );
-            from = mid + 1;
-        }
-    }
-
-    #[test]
-    fn halves_split_at_a_marker_agree_with_the_whole() {
-        let cases: &[&[u8]] = &[
-            b"a: 1\n---\nb: 2\n",
-            b"a: 1\n--- \nb: 2\n---\n",
-            b"a: 1\r\n---\r\nb: 2\r\n",
-            b"a: 1\n...\n---\nb: 2\n",
-            b"a: 1\n---\n\xff\n",
-            b"a: 1\x00\n---\n\xff\n",
-            b"a: |\n  x\n---\nb: 2\n",
-            b"%YAML 1.2\n---\na: 1\n---\nb\n",
-        ];
-        for case in cases {
-            assert!(marker_after(case, 0).is_some(), "{case:?}");
-            halves_agree(case, usize::MAX);
-        }
-        // Held back by what precedes them: not places to split.
-        for held in [
-            &b"a: 1\n%YAML 1.2\n---\nb: 2\n"[..],
-            b"a: 1\n# c\n---\nb: 2\n",
-            b"a: 1\n\n---\nb: 2\n",
-            b"a: 1\n---x\n",
-            b"a: 1\n---\rb\n",
-        ] {
-            assert_eq!(marker_after(held, 0), None, "{held:?}");
-        }
-    }
-
     fn s<'a>(input: &'a str, r: &Range<usize>) -> &'a str {
         &input[r.clone()]
     }
@@ -1975,7 +1849,6 @@ mod tests {
         for p in &files {
             let bytes = std::fs::read(p).unwrap();
             verify_with_parser(&p.display().to_string(), &bytes, &mut st);
-            halves_agree(&bytes, 64);
         }
         assert!(st.mismatches.is_empty(), "{:#?}", st.mismatches);
         assert_eq!(
@@ -2086,13 +1959,11 @@ mod tests {
             let input: String = parts.iter().map(|&i| FRAGMENTS[i]).collect();
             let docs = check(input.as_bytes());
             proptest::prop_assert_eq!(split(input.as_bytes()).unwrap(), docs);
-            halves_agree(input.as_bytes(), usize::MAX);
         }
 
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
             check(&bytes);
-            halves_agree(&bytes, usize::MAX);
             if let Err(e) = split(&bytes) {
                 proptest::prop_assert!(e.offset < bytes.len() && e.line >= 1 && e.column >= 1);
             }
@@ -2156,7 +2027,6 @@ mod tests {
                 if let Ok(d) = split(&v) {
                     assert_eq!(d, docs);
                 }
-                halves_agree(&v, usize::MAX);
             }
         }
     }

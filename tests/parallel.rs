@@ -1,13 +1,9 @@
 //! A stream with over `inject::PARALLEL_BYTES` (1 MiB) of workloads is injected on two threads,
 //! which take runs of documents in turn. Its output and its diagnostics must be those of one
-//! thread: the same bytes as each document injected on its own, and errors in stream order. A stream of over 1 MiB is also split into documents in two
-//! halves: the documents must be those of one split.
+//! thread: the same bytes as each document injected on its own, and errors in stream order.
 
 use serde_json::json;
 use stowage::inject::{self, ConfigSource, Options};
-use stowage::stream;
-
-mod common;
 
 fn config() -> ConfigSource {
     let persistence = json!({
@@ -88,43 +84,4 @@ fn errors_of_both_halves_come_in_stream_order() {
         ],
         "{errors:#?}"
     );
-}
-
-/// Every stream file of testdata and ../shared/corpus, and all of them concatenated (30 MB), split
-/// in two at up to 16 of their `---` lines: the documents of one split.
-#[test]
-fn streams_split_in_two_have_the_documents_of_one_split() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for dir in [root.join("testdata"), root.join("../shared/corpus")] {
-        assert!(dir.is_dir(), "{} is missing", dir.display());
-        common::files_under(&dir, &["yaml", "yml", "txt"], &mut files);
-    }
-    let mut all = Vec::new();
-    for file in &files {
-        let bytes = std::fs::read(file).unwrap();
-        agree(&bytes, &file.display().to_string());
-        all.extend_from_slice(&bytes);
-        if !all.ends_with(b"\n") {
-            all.push(b'\n');
-        }
-        all.extend_from_slice(b"---\n");
-    }
-    assert!(all.len() > 1 << 20, "the concatenation is small");
-    agree(&all, "everything concatenated");
-}
-
-fn agree(input: &[u8], label: &str) {
-    let whole = stream::split_whole(input);
-    let mut from = 0;
-    for _ in 0..16 {
-        let Some(mid) = stream::marker_after(input, from) else {
-            return;
-        };
-        assert!(
-            stream::split_in_two(input, mid) == whole,
-            "{label}: split in two at byte {mid} differs"
-        );
-        from = mid + input.len() / 16 + 1;
-    }
 }
