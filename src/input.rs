@@ -31,13 +31,18 @@ impl Deref for Input {
 }
 
 /// Streams up to this size are read into a `Vec`.
+#[cfg(target_os = "linux")]
 const SMALL: usize = 256 << 10;
 
 /// Read stdin to its end, or to `limit` bytes.
+#[cfg(target_os = "linux")]
 pub fn read_stdin(limit: usize) -> std::io::Result<Input> {
+    use std::os::fd::{AsFd, AsRawFd};
+    // One unbuffered reader for both parts: `io::stdin()` buffers, and bytes it had read ahead
+    // would be skipped by the raw reads after it (a pipe returns short reads at any size).
+    let mut stdin = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
     let mut first = Vec::new();
-    std::io::stdin()
-        .lock()
+    (&mut stdin)
         .take(SMALL.min(limit) as u64)
         .read_to_end(&mut first)?;
     if first.len() < SMALL || limit <= SMALL {
@@ -45,25 +50,25 @@ pub fn read_stdin(limit: usize) -> std::io::Result<Input> {
             bytes: Bytes::Small(first),
         });
     }
-    #[cfg(target_os = "linux")]
-    {
-        let mut buffer = huge::Buffer::with_capacity((16 << 20).min(limit));
-        buffer.extend_from_slice(&first);
-        buffer.read_fd_to_end(0, limit)?;
-        Ok(Input {
-            bytes: Bytes::Large(buffer),
-        })
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        std::io::stdin()
-            .lock()
-            .take((limit - first.len()) as u64)
-            .read_to_end(&mut first)?;
-        Ok(Input {
-            bytes: Bytes::Small(first),
-        })
-    }
+    let mut buffer = huge::Buffer::with_capacity((16 << 20).min(limit));
+    buffer.extend_from_slice(&first);
+    buffer.read_fd_to_end(stdin.as_raw_fd(), limit)?;
+    Ok(Input {
+        bytes: Bytes::Large(buffer),
+    })
+}
+
+/// Read stdin to its end, or to `limit` bytes.
+#[cfg(not(target_os = "linux"))]
+pub fn read_stdin(limit: usize) -> std::io::Result<Input> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit as u64)
+        .read_to_end(&mut bytes)?;
+    Ok(Input {
+        bytes: Bytes::Small(bytes),
+    })
 }
 
 #[cfg(target_os = "linux")]

@@ -200,6 +200,53 @@ fn input_around_the_first_read() {
     assert_eq!(large.len() - small.len(), 2 * FIRST + 1);
 }
 
+/// Helm writes the stream into a pipe as it renders it: reads come back short and at odd sizes.
+/// Every byte must arrive, across the 256 KiB where stdin moves to the huge-page buffer.
+#[test]
+fn stream_trickled_into_a_pipe() {
+    use std::io::{Read, Write};
+    let mut input = String::new();
+    for i in 0..4000 {
+        input.push_str(&format!("---\n# Source: chart/templates/cm{i}.yaml\n{CM}"));
+        if i % 200 == 0 {
+            input.push_str(&format!(
+                "---\n{}",
+                POD.replace("name: p", &format!("name: p{i}"))
+            ));
+        }
+    }
+    assert!(input.len() > 3 * (256 << 10) / 2);
+    let whole = succeeds(&run(input.as_bytes()));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stowage"))
+        .args(["post-render", "--values", VALUES])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let bytes = input.into_bytes();
+    let writer = std::thread::spawn(move || {
+        for (n, chunk) in bytes.chunks(4099).enumerate() {
+            stdin.write_all(chunk).unwrap();
+            stdin.flush().unwrap();
+            if n % 16 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    });
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    writer.join().unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(out == whole, "a trickled stream came out different");
+}
+
 #[test]
 fn document_flood() {
     let mut input = "---\n".repeat(200_000);
