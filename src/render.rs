@@ -53,11 +53,9 @@ pub struct Renderer {
     registry: Handlebars<'static>,
     /// The built-in templates, compiled only if [`builtin::render`] leaves one to handlebars.
     builtins: std::sync::OnceLock<Handlebars<'static>>,
-    /// Where each template came from, for error messages.
-    origins: Vec<(String, String)>,
+    /// Where each template came from, for error messages, and whether it is the built-in one.
+    origins: Vec<(String, String, bool)>,
 }
-
-const BUILT_IN: &str = "built-in template ";
 
 fn registry() -> Handlebars<'static> {
     let mut registry = Handlebars::new();
@@ -84,8 +82,8 @@ impl Renderer {
     pub fn new(dir: Option<&Path>) -> Result<Renderer, String> {
         let mut registry = registry();
         let mut origins = Vec::new();
-        for (name, _) in TEMPLATES {
-            let origin = match dir.map(|d| d.join(name)) {
+        for (name, builtin) in TEMPLATES {
+            match dir.map(|d| d.join(name)) {
                 Some(path) if path.exists() => {
                     let text = std::fs::read_to_string(&path)
                         .map_err(|e| format!("cannot read template {}: {e}", path.display()))?;
@@ -93,11 +91,18 @@ impl Renderer {
                     registry
                         .register_template_string(name, text)
                         .map_err(|e| format!("{origin}: {e}"))?;
-                    origin
+                    origins.push((name.to_string(), origin, false));
                 }
-                _ => format!("{BUILT_IN}{name}"),
-            };
-            origins.push((name.to_string(), origin));
+                _ => {
+                    // A user's template may include a built-in one as a partial.
+                    if dir.is_some() {
+                        registry
+                            .register_template_string(name, without_leading_comment(builtin))
+                            .expect("the built-in templates compile");
+                    }
+                    origins.push((name.to_string(), format!("built-in template {name}"), true));
+                }
+            }
         }
         if let Some(d) = dir {
             if !d.is_dir() {
@@ -112,7 +117,9 @@ impl Renderer {
     }
 
     fn is_builtin(&self, name: &str) -> bool {
-        self.origin(name).starts_with(BUILT_IN)
+        self.origins
+            .iter()
+            .any(|(n, _, builtin)| n == name && *builtin)
     }
 
     /// Whether the env template is the built-in one (whose output depends on `outputsPath` and
@@ -124,8 +131,8 @@ impl Renderer {
     fn origin<'s>(&'s self, name: &'s str) -> &'s str {
         self.origins
             .iter()
-            .find(|(n, _)| n == name)
-            .map_or(name, |(_, o)| o.as_str())
+            .find(|(n, _, _)| n == name)
+            .map_or(name, |(_, o, _)| o.as_str())
     }
 
     /// Render template `name` with `context` into a value.
@@ -599,6 +606,30 @@ mod tests {
         assert!(
             e.contains("mount.yaml.hbs") && e.contains("invalid volumeMount"),
             "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A template of `--templates DIR` may include a built-in one it does not replace.
+    #[test]
+    fn a_custom_template_includes_a_built_in_one() {
+        let dir = std::env::temp_dir().join(format!("stowage-partial-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("credentials.yaml.hbs"),
+            "volume:\n  name: {{json volumeName}}\n  secret:\n    secretName: {{json secret}}\n\
+             mount:\n  {{> mount.yaml.hbs name=volumeName readOnly=true subPath=\"\"}}\n",
+        )
+        .unwrap();
+        let r = Renderer::new(Some(&dir)).unwrap();
+        let (_, mount) = r
+            .credentials(
+                &json!({"volumeName": "v", "secret": "s", "secretKey": "k", "mountPath": "/c"}),
+            )
+            .unwrap();
+        assert_eq!(
+            mount,
+            json!({"name": "v", "mountPath": "/c", "readOnly": true})
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
