@@ -7,7 +7,8 @@
 //!
 //! The built-in templates are rendered by plain functions (`builtin`), checked against their
 //! handlebars text by a test; handlebars compiles them only for a context those functions leave
-//! to it. Compiling them was a third of a small chart's run.
+//! to it, or for `--templates DIR`, whose templates may include them as partials. Compiling them
+//! was a third of a small chart's run.
 
 use std::path::Path;
 
