@@ -52,7 +52,8 @@ fn without_leading_comment(template: &str) -> &str {
 pub struct Renderer {
     /// The templates of `--templates DIR`, compiled.
     registry: Handlebars<'static>,
-    /// The built-in templates, compiled only if [`builtin::render`] leaves one to handlebars.
+    /// The built-in templates, compiled only if [`builtin::render`] leaves one to handlebars and
+    /// `registry` does not hold them.
     builtins: std::sync::OnceLock<Handlebars<'static>>,
     /// Where each template came from, for error messages, and whether it is the built-in one.
     origins: Vec<(String, String, bool)>,
@@ -67,13 +68,17 @@ fn registry() -> Handlebars<'static> {
     registry
 }
 
+fn register_builtin(registry: &mut Handlebars<'static>, name: &str, text: &str) {
+    registry
+        .register_template_string(name, without_leading_comment(text))
+        .expect("the built-in templates compile");
+}
+
 /// The built-in templates, compiled.
 fn builtins() -> Handlebars<'static> {
     let mut registry = registry();
     for (name, text) in TEMPLATES {
-        registry
-            .register_template_string(name, without_leading_comment(text))
-            .expect("the built-in templates compile");
+        register_builtin(&mut registry, name, text);
     }
     registry
 }
@@ -97,9 +102,7 @@ impl Renderer {
                 _ => {
                     // A user's template may include a built-in one as a partial.
                     if dir.is_some() {
-                        registry
-                            .register_template_string(name, without_leading_comment(builtin))
-                            .expect("the built-in templates compile");
+                        register_builtin(&mut registry, name, builtin);
                     }
                     origins.push((name.to_string(), format!("built-in template {name}"), true));
                 }
@@ -138,13 +141,16 @@ impl Renderer {
 
     /// Render template `name` with `context` into a value.
     fn render(&self, name: &str, context: &Value) -> Result<Value, String> {
-        let registry = if self.is_builtin(name) {
+        if self.is_builtin(name) {
             if let Some(value) = builtin::render(name, context) {
                 return Ok(value);
             }
-            self.builtins.get_or_init(builtins)
-        } else {
+        }
+        // With `--templates DIR` every template is in `registry`; without, none is.
+        let registry = if self.registry.has_template(name) {
             &self.registry
+        } else {
+            self.builtins.get_or_init(builtins)
         };
         let text = registry
             .render(name, context)
@@ -591,15 +597,21 @@ mod tests {
         );
     }
 
+    /// A `--templates` directory for one test, holding one template.
+    fn template_dir(tag: &str, name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("stowage-{tag}-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+        dir
+    }
+
     #[test]
     fn rejects_a_template_that_renders_an_invalid_block() {
-        let dir = std::env::temp_dir().join(format!("stowage-render-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("mount.yaml.hbs"),
+        let dir = template_dir(
+            "render",
+            "mount.yaml.hbs",
             "name: {{json name}}\nmountPath: \"a:b\"\n",
-        )
-        .unwrap();
+        );
         let r = Renderer::new(Some(&dir)).unwrap();
         let e = r
             .mount(&json!({"name": "data1", "mountPath": "/x"}))
@@ -614,14 +626,12 @@ mod tests {
     /// A template of `--templates DIR` may include a built-in one it does not replace.
     #[test]
     fn a_custom_template_includes_a_built_in_one() {
-        let dir = std::env::temp_dir().join(format!("stowage-partial-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("credentials.yaml.hbs"),
+        let dir = template_dir(
+            "partial",
+            "credentials.yaml.hbs",
             "volume:\n  name: {{json volumeName}}\n  secret:\n    secretName: {{json secret}}\n\
              mount:\n  {{> mount.yaml.hbs name=volumeName readOnly=true subPath=\"\"}}\n",
-        )
-        .unwrap();
+        );
         let r = Renderer::new(Some(&dir)).unwrap();
         let (_, mount) = r
             .credentials(
