@@ -33,13 +33,13 @@ pub enum ConfigSource {
 }
 
 impl ConfigSource {
-    /// The config of `--values`, built for `options` (its templates). Nothing here depends on the
-    /// stream, so the CLI builds it on a second thread while it reads stdin.
+    /// The config of `--values`, built for `options` (its templates).
     pub fn values(persistence: &Value, origin: &str, options: &Options) -> ConfigSource {
         ConfigSource::Values(Box::new(Built::new(persistence, origin, options)))
     }
 
-    /// [`ConfigSource::values`] on a thread of its own, started now.
+    /// [`ConfigSource::values`] on a thread of its own, started now: nothing in it depends on the
+    /// stream, so the CLI starts it before reading stdin.
     pub fn build_aside(persistence: Value, origin: String, options: Options) -> ConfigSource {
         ConfigSource::Building(std::thread::spawn(move || {
             Built::new(&persistence, &origin, &options)
