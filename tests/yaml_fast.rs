@@ -146,7 +146,21 @@ fn is_workload(kind: &str) -> bool {
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    common::files_under(dir, &["yaml", "yml", "json"], out);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            yaml_files(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+        {
+            out.push(path);
+        }
+    }
 }
 
 fn check_tree_of_files(dir: &Path) -> Tally {
