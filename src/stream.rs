@@ -1268,30 +1268,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn next_busy_line_matches_a_byte_loop() {
-        fn byte_loop(input: &[u8], pos: usize) -> (usize, usize) {
-            let mut breaks = 0;
-            let mut at = pos;
-            loop {
-                match input.get(at) {
-                    None => return (input.len(), breaks),
-                    Some(b' ' | b'\t') => {
-                        match input[at..].iter().position(|&b| b == b'\n') {
-                            Some(i) => at += i,
-                            None => return (input.len(), breaks),
-                        }
-                        breaks += 1;
-                        at += 1;
+    /// What [`next_busy_line`] computes, a byte at a time.
+    fn next_busy_line_by_bytes(input: &[u8], pos: usize) -> (usize, usize) {
+        let mut breaks = 0;
+        let mut at = pos;
+        loop {
+            match input.get(at) {
+                None => return (input.len(), breaks),
+                Some(b' ' | b'\t') => {
+                    match input[at..].iter().position(|&b| b == b'\n') {
+                        Some(i) => at += i,
+                        None => return (input.len(), breaks),
                     }
-                    Some(b'\n') => {
-                        breaks += 1;
-                        at += 1;
-                    }
-                    Some(_) => return (at, breaks),
+                    breaks += 1;
+                    at += 1;
                 }
+                Some(b'\n') => {
+                    breaks += 1;
+                    at += 1;
+                }
+                Some(_) => return (at, breaks),
             }
         }
+    }
+
+    #[test]
+    fn next_busy_line_matches_a_byte_loop() {
         let mut next = random_numbers(0x5eed);
         for _ in 0..20_000 {
             let len = next(90);
@@ -1307,10 +1309,29 @@ mod tests {
             for pos in starts {
                 assert_eq!(
                     next_busy_line(&input, pos),
-                    byte_loop(&input, pos),
+                    next_busy_line_by_bytes(&input, pos),
                     "{:?} from {pos}",
                     String::from_utf8_lossy(&input)
                 );
+            }
+        }
+    }
+
+    /// Line feeds are counted in the bytes of a vector and summed every 255 blocks of 16: runs
+    /// of thousands of blank lines cross those sums.
+    #[test]
+    fn next_busy_line_counts_long_runs_of_blank_lines() {
+        for blank in [&b"\n"[..], b"  x: y\n", b"\t\n"] {
+            for lines in [4079, 4080, 4081, 4095, 4096, 8160, 8161, 20_000] {
+                for end in [&b""[..], b"k", b" k", b"\nk"] {
+                    let mut input = blank.repeat(lines);
+                    input.extend_from_slice(end);
+                    assert_eq!(
+                        next_busy_line(&input, 0),
+                        next_busy_line_by_bytes(&input, 0),
+                        "{lines} lines of {blank:?}, then {end:?}"
+                    );
+                }
             }
         }
     }
