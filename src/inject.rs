@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::config::{self, Config};
 use crate::edit::{self, Failure};
-use crate::plan::{Injector, WorkloadPlan, is_list_kind};
+use crate::helper::Helper;
+use crate::plan::{Injector, WorkloadPlan, is_list_kind, locked};
 use crate::render::Renderer;
 use crate::report::{Diagnostic, Place, has_errors};
 use crate::stream::{self, Class, Document};
@@ -26,8 +27,8 @@ pub enum ConfigSource {
     /// `--values FILE...`: the merged `persistence` value, built ([`ConfigSource::values`]).
     Values(Box<Built>),
     /// The same, being built on another thread ([`ConfigSource::build_aside`]); post-render
-    /// splits the stream before it waits for it.
-    Building(std::thread::JoinHandle<Built>),
+    /// splits the stream before it waits for it, and that thread takes half of the second pass.
+    Building(Helper<Built>),
     /// A `stowage.dev/v1alpha1 Persistence` document in the stream.
     InStream,
 }
@@ -39,9 +40,10 @@ impl ConfigSource {
     }
 
     /// [`ConfigSource::values`] on a thread of its own, started now: nothing in it depends on the
-    /// stream, so the CLI starts it before reading stdin.
+    /// stream, so the CLI starts it before reading stdin. The thread then waits to help with the
+    /// second pass ([`crate::helper`]).
     pub fn build_aside(persistence: Value, origin: String, options: Options) -> ConfigSource {
-        ConfigSource::Building(std::thread::spawn(move || {
+        ConfigSource::Building(Helper::start(move || {
             Built::new(&persistence, &origin, &options)
         }))
     }
@@ -205,9 +207,15 @@ pub fn post_render(
         all.extend(rest);
         all
     };
+    // The thread that built the config, waiting to help with pass 2.
+    let mut helper = None;
     let built = match (source, config_docs.as_slice()) {
         (ConfigSource::Values(built), []) => *built,
-        (ConfigSource::Building(thread), []) => thread.join().expect("the config thread panicked"),
+        (ConfigSource::Building(thread), []) => {
+            let built = thread.first().expect("the config thread panicked");
+            helper = Some(thread);
+            built
+        }
         (ConfigSource::Values(_) | ConfigSource::Building(_), [i, ..]) => {
             return fail(
                 Diagnostic::error(
@@ -293,25 +301,30 @@ pub fn post_render(
         let mut own = Own::default();
         let mut done = Vec::new();
         loop {
-            let next = queue
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .next();
+            let next = locked(&queue).next();
             let Some((first, early)) = next else {
                 return done;
             };
             done.push((first, pass.run(first, early, &mut own)));
         }
     };
-    let mut parts = if two_threads(&docs, &config.workload_kinds) {
-        std::thread::scope(|scope| {
+    let mut parts = match (two_threads(&docs, &config.workload_kinds), helper) {
+        (true, Some(helper)) => {
+            let theirs = std::sync::Mutex::new(Vec::new());
+            let mut mine = helper.share(|| *locked(&theirs) = work(), work);
+            mine.append(&mut locked(&theirs));
+            mine
+        }
+        (true, None) => std::thread::scope(|scope| {
             let other = scope.spawn(work);
             let mut mine = work();
             mine.extend(other.join().expect("an injection thread panicked"));
             mine
-        })
-    } else {
-        work()
+        }),
+        (false, helper) => {
+            drop(helper); // not needed: it ends now
+            work()
+        }
     };
     parts.sort_by_key(|(first, _)| *first);
     let mut splices: Vec<Splice> = Vec::new();

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod edit;
+pub mod helper;
 pub mod inject;
 pub mod input;
 pub mod k8s;

@@ -59,9 +59,10 @@ pub struct Injector<'c> {
 
 type Selected = (Vec<usize>, Option<usize>);
 
-/// A cache shared by the threads of post-render; a panic elsewhere can't leave it half-written.
-fn locked<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    cache
+/// A lock shared by the threads of post-render. What it guards is never left half-written, so a
+/// panic on another thread (reported where it is joined) does not make this one fail too.
+pub(crate) fn locked<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -1,16 +1,23 @@
 //! A stream with over `inject::PARALLEL_BYTES` (1 MiB) of workloads is injected on two threads,
 //! which take runs of documents in turn. Its output and its diagnostics must be those of one
 //! thread: the same bytes as each document injected on its own, and errors in stream order.
+//! Both second threads are checked: one spawned for pass 2 (a config given as a value), and the
+//! thread that built the config (`ConfigSource::build_aside`, as the CLI does).
 
 use serde_json::json;
 use stowage::inject::{self, ConfigSource, Options};
 
-fn config() -> ConfigSource {
+/// The config, built here or on the thread that then helps with pass 2.
+fn config(aside: bool) -> ConfigSource {
     let persistence = json!({
         "data": {"datasets": {"mountPath": "/mnt/datasets", "existingClaim": "datasets", "readOnly": true}},
         "outputs": {"results": {"mountPath": "/mnt/outputs", "existingClaim": "results"}},
     });
-    ConfigSource::values(&persistence, "values.yaml", &Options::default())
+    if aside {
+        ConfigSource::build_aside(persistence, "values.yaml".into(), Options::default())
+    } else {
+        ConfigSource::values(&persistence, "values.yaml", &Options::default())
+    }
 }
 
 /// Workload `i` (about 900 bytes) with a ConfigMap after it.
@@ -41,8 +48,8 @@ fn stream(volumes: impl Fn(usize) -> &'static str) -> String {
         .collect()
 }
 
-fn output(input: &str) -> Result<String, Vec<String>> {
-    match inject::post_render(input.as_bytes(), config(), &Options::default()) {
+fn output(input: &str, aside: bool) -> Result<String, Vec<String>> {
+    match inject::post_render(input.as_bytes(), config(aside), &Options::default()) {
         Ok(outcome) => Ok(String::from_utf8(outcome.output(input.as_bytes())).unwrap()),
         Err(diagnostics) => Err(diagnostics.iter().map(|d| d.to_string()).collect()),
     }
@@ -52,10 +59,16 @@ fn output(input: &str) -> Result<String, Vec<String>> {
 fn two_halves_write_what_one_document_at_a_time_writes() {
     let whole = stream(|_| "");
     let one_at_a_time: String = (0..N)
-        .map(|i| output(&(workload(i, "") + &config_map(i))).unwrap())
+        .map(|i| output(&(workload(i, "") + &config_map(i)), false).unwrap())
         .collect();
     assert!(one_at_a_time.len() > whole.len());
-    assert_eq!(output(&whole).unwrap(), one_at_a_time);
+    for aside in [false, true] {
+        assert_eq!(
+            output(&whole, aside).unwrap(),
+            one_at_a_time,
+            "aside: {aside}"
+        );
+    }
 }
 
 #[test]
@@ -67,21 +80,23 @@ fn errors_of_both_halves_come_in_stream_order() {
         40 | 1000 => "      volumes: [\n",
         _ => "",
     });
-    let errors = output(&whole).unwrap_err();
-    let documents: Vec<&str> = errors
-        .iter()
-        .map(|e| e.split(" (line").next().unwrap_or(e))
-        .collect();
-    // Each workload is followed by its ConfigMap: workload i is document 2i+1. YAML errors come
-    // first, then the others, each in stream order.
-    assert_eq!(
-        documents,
-        [
-            "error: document 81",
-            "error: document 2001",
-            "error: document 11",
-            "error: document 2601"
-        ],
-        "{errors:#?}"
-    );
+    for aside in [false, true] {
+        let errors = output(&whole, aside).unwrap_err();
+        let documents: Vec<&str> = errors
+            .iter()
+            .map(|e| e.split(" (line").next().unwrap_or(e))
+            .collect();
+        // Each workload is followed by its ConfigMap: workload i is document 2i+1. YAML errors
+        // come first, then the others, each in stream order.
+        assert_eq!(
+            documents,
+            [
+                "error: document 81",
+                "error: document 2001",
+                "error: document 11",
+                "error: document 2601"
+            ],
+            "aside: {aside}: {errors:#?}"
+        );
+    }
 }
