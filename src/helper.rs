@@ -64,12 +64,18 @@ impl<T: Send + 'static> Helper<T> {
         let (sender, receiver) = channel();
         let theirs = Arc::clone(&shared);
         std::thread::spawn(move || {
-            // A panic in `first` drops the sender: `Helper::first` reports it.
+            // A panic in `first` drops the sender: `Helper::first` reports it. A job offered
+            // meanwhile stays offered: `share` takes it back.
             let Ok(result) = catch_unwind(AssertUnwindSafe(first)) else {
-                theirs.set(State::Closed);
+                let mut state = theirs.lock();
+                if matches!(*state, State::Waiting) {
+                    *state = State::Closed;
+                    theirs.changed.notify_all();
+                }
                 return;
             };
             let _ = sender.send(result);
+            drop(sender); // a second `Helper::first` gets `None`, not a wait
             if let Some(job) = wait_for_job(&theirs) {
                 let panicked = catch_unwind(AssertUnwindSafe(job)).is_err();
                 theirs.set(State::Done { panicked });
@@ -98,22 +104,31 @@ impl<T> Helper<T> {
         // returns or unwinds: `Lent` takes it back if the helper has not started it, and
         // otherwise waits until the helper has finished it (a panic in it is caught there).
         let job: Job = unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + 'a>, Job>(job) };
-        let lent = Lent(&self.shared);
-        let kept = {
+        let offered = {
             let mut state = self.shared.lock();
             if matches!(*state, State::Waiting) {
                 *state = State::Offered(job);
                 self.shared.changed.notify_all();
-                None
+                Ok(Lent(&self.shared))
             } else {
-                Some(job)
+                // Taken by an earlier (or enclosing) `share`, or the helper is gone.
+                Err(job)
             }
         };
-        let result = mine();
-        if let Some(job) = kept.or(lent.finish()) {
-            job();
+        match offered {
+            Ok(lent) => {
+                let result = mine();
+                if let Some(job) = lent.finish() {
+                    job();
+                }
+                result
+            }
+            Err(job) => {
+                let result = mine();
+                job();
+                result
+            }
         }
-        result
     }
 }
 
@@ -194,6 +209,13 @@ mod tests {
         }
     }
 
+    /// A flag to set, and a wait until it is set: a first result held back while jobs are lent.
+    fn gate() -> (Arc<AtomicBool>, impl Fn() + Send + 'static) {
+        let release = Arc::new(AtomicBool::new(false));
+        let held = Arc::clone(&release);
+        (release, move || until(&held))
+    }
+
     #[test]
     fn the_helper_runs_the_job_it_is_lent() {
         let helper = Helper::start(|| std::thread::current().id());
@@ -216,11 +238,68 @@ mod tests {
 
     #[test]
     fn a_job_the_helper_has_not_started_runs_here() {
-        let helper = Helper::start(|| std::thread::sleep(Duration::from_millis(50)));
-        // Lent while the helper still computes its first result.
+        let (release, wait) = gate();
+        // The helper is still computing its first result when the job is lent and taken back.
+        let helper = Helper::start(wait);
+        let mut ran_on = None;
+        helper.share(|| ran_on = Some(std::thread::current().id()), || ());
+        release.store(true, SeqCst);
+        assert_eq!(ran_on, Some(std::thread::current().id()));
+    }
+
+    #[test]
+    fn a_job_lent_before_the_first_result_fails_runs_here() {
+        let (release, wait) = gate();
+        let helper: Helper<()> = Helper::start(move || {
+            wait();
+            panic!("the first computation fails")
+        });
+        let mut ran = false;
+        helper.share(
+            || ran = true,
+            || {
+                release.store(true, SeqCst);
+                // Let the helper fail while the job is offered.
+                std::thread::sleep(Duration::from_millis(20));
+            },
+        );
+        assert!(ran);
+        assert!(helper.first().is_none());
+    }
+
+    #[test]
+    fn a_share_inside_a_share_runs_both_jobs() {
+        let (release, wait) = gate();
+        // The outer job stays offered while the inner share runs.
+        let helper = Helper::start(wait);
+        let (mut outer, mut inner) = (false, false);
+        helper.share(|| outer = true, || helper.share(|| inner = true, || ()));
+        release.store(true, SeqCst);
+        assert!(outer && inner);
+    }
+
+    #[test]
+    fn a_second_share_runs_its_job_here() {
+        let helper = Helper::start(|| ());
+        helper.first().unwrap();
+        helper.share(|| (), || ());
         let mut ran_on = None;
         helper.share(|| ran_on = Some(std::thread::current().id()), || ());
         assert_eq!(ran_on, Some(std::thread::current().id()));
+        assert!(helper.first().is_none());
+    }
+
+    #[test]
+    fn a_panic_here_drops_a_job_not_started() {
+        let (release, wait) = gate();
+        let helper = Helper::start(wait);
+        let ran = AtomicBool::new(false);
+        let shared = catch_unwind(AssertUnwindSafe(|| {
+            helper.share(|| ran.store(true, SeqCst), || panic!("this side fails"));
+        }));
+        release.store(true, SeqCst);
+        assert!(shared.is_err());
+        assert!(!ran.load(SeqCst));
     }
 
     #[test]
