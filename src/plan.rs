@@ -924,11 +924,12 @@ fn walk_templates<'k>(
         let e = format!("`{}` is missing", field.join("."));
         return Err(e);
     };
-    let pointer = if key.contains(['~', '/']) {
-        format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
+    let step: Cow<str> = if key.contains(['~', '/']) {
+        key.replace('~', "~0").replace('/', "~1").into()
     } else {
-        pointer_to(pointer, &[key])
+        key.into()
     };
+    let pointer = pointer_to(pointer, &[&step]);
     if every {
         let Some(items) = tree.items(child) else {
             return Ok(());
