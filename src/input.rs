@@ -41,7 +41,9 @@ pub fn read_stdin(limit: usize) -> std::io::Result<Input> {
     // One unbuffered reader for both parts: `io::stdin()` buffers, and bytes it had read ahead
     // would be skipped by the raw reads after it (a pipe returns short reads at any size).
     let mut stdin = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
-    let mut first = Vec::new();
+    // Room for all of it up front: through `take`, `read_to_end` gets no size hint and would start
+    // with a 32-byte read and double from there.
+    let mut first = Vec::with_capacity(SMALL.min(limit));
     (&mut stdin)
         .take(SMALL.min(limit) as u64)
         .read_to_end(&mut first)?;
