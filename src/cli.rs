@@ -8,11 +8,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config;
-use crate::diff;
-use crate::inject::{self, ConfigSource, Options};
-use crate::report::{Diagnostic, Severity, has_errors};
-use crate::yaml::Limits;
+use stowage_core::config;
+use stowage_core::diff;
+use stowage_core::inject::{self, ConfigSource, Options};
+use stowage_core::report::{Diagnostic, Severity, has_errors};
+use stowage_core::yaml::Limits;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -174,7 +174,7 @@ struct LimitArgs {
 /// Run the CLI; returns the process exit code.
 pub fn run() -> i32 {
     if let Some(config) = legacy_plugin_config() {
-        return crate::krm::legacy_plugin_main(&config);
+        return crate::kustomize::legacy_plugin_main(&config);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -192,9 +192,9 @@ pub fn run() -> i32 {
         Command::Validate { values, strict } => validate(&values.files, strict),
         Command::PostRender(args) => post_render(args),
         Command::Diff(args) => diff_main(args),
-        Command::Fn { strict, limits } => crate::krm::fn_main(&limits.options(None, None), strict),
+        Command::Fn { strict, limits } => crate::kustomize::fn_main(&limits.options(None, None), strict),
         Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => {
-            crate::krm::install_plugin_main(dir)
+            crate::kustomize::install_plugin_main(dir)
         }
     }
 }
@@ -207,7 +207,7 @@ fn legacy_plugin_config() -> Option<PathBuf> {
     let by_name = args
         .first()
         .and_then(|a| std::path::Path::new(a).file_name())
-        .is_some_and(|n| n == crate::inject::CONFIG_KIND);
+        .is_some_and(|n| n == stowage_core::inject::CONFIG_KIND);
     let by_env = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_STRING").is_some() && {
         use clap::CommandFactory;
         let f = first.to_string_lossy();
@@ -237,15 +237,13 @@ fn validate(files: &[PathBuf], strict: bool) -> i32 {
 
 fn post_render(args: PostRenderArgs) -> i32 {
     let options = args.limits.options(args.namespace.clone(), args.templates);
-    // The config needs nothing from the stream: it is built on a second thread while stdin is read
-    // and split (a third of the time before the first workload, design.md §9). Values files that
-    // don't load are still reported before stdin is read.
+    // Values files that don't load are reported before stdin is read.
     let source = if args.values.files.is_empty() {
         ConfigSource::InStream
     } else {
         match config::load_values_files(&args.values.files) {
             Ok(persistence) => {
-                ConfigSource::build_aside(persistence, origin(&args.values.files), options.clone())
+                ConfigSource::values(&persistence, &origin(&args.values.files), &options)
             }
             Err(diagnostics) => return report(&diagnostics, args.strict),
         }
@@ -447,7 +445,7 @@ fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> i32 
 
 /// A namespace is a DNS-1123 label; it becomes part of the outputs path, so nothing else may pass.
 fn namespace_name(s: &str) -> Result<String, String> {
-    if crate::k8s::is_dns1123_label(s) {
+    if stowage_core::k8s::is_dns1123_label(s) {
         Ok(s.to_string())
     } else {
         Err(format!(

@@ -325,7 +325,7 @@ const SENSITIVE_HOST_TREES: &[(&str, &str)] = &[
 /// The JSON Schema (draft 2020-12) of the `persistence` object, as printed by `stowage schema`.
 /// It only uses keywords that mean the same in draft-07, so older Helm versions can use it too.
 pub fn schema() -> &'static str {
-    include_str!("../schema/persistence.schema.json")
+    include_str!("../../../schema/persistence.schema.json")
 }
 
 fn schema_value() -> &'static Value {
@@ -976,9 +976,9 @@ impl Checker<'_> {
         }
         // A CSI volume mounts a whole bucket (GCS) or container (Azure): a path in the URL would be
         // silently dropped and the workload would see everything above it.
-        if csi {
-            if let Some(parsed) = parse_bucket_url(url) {
-                if !parsed.path.trim_matches('/').is_empty() {
+        if csi
+            && let Some(parsed) = parse_bucket_url(url)
+                && !parsed.path.trim_matches('/').is_empty() {
                     self.error(
                         &at("bucket"),
                         format!(
@@ -988,8 +988,6 @@ impl Checker<'_> {
                         Some("use the bucket URL without a path (for GCS, `mountOptions: only-dir=<path>` mounts one directory), or drop `mount: csi`".into()),
                     );
                 }
-            }
-        }
         if !csi && text(m, "mountOptions").is_some() {
             self.error(
                 &at("mountOptions"),
@@ -2175,7 +2173,7 @@ mod tests {
         use serde_json::json;
         let draft_2020_12 = jsonschema::draft202012::new(schema_value()).unwrap();
         let full = load_values_files(&[
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/config/full-example.yaml")
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata/config/full-example.yaml")
         ])
         .unwrap();
         // The full example, and a copy with each leaf in turn replaced by a wrong value of every
@@ -2249,7 +2247,7 @@ mod tests {
     // --- whole files ---------------------------------------------------------------------------
 
     fn testdata(rel: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
             .join("testdata/config")
             .join(rel)
     }

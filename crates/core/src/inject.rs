@@ -11,7 +11,6 @@ use serde_json::Value;
 
 use crate::config::{self, Config};
 use crate::edit::{self, Failure};
-use crate::helper::Helper;
 use crate::plan::{Injector, WorkloadPlan, is_list_kind, locked};
 use crate::render::Renderer;
 use crate::report::{Diagnostic, Place, has_errors};
@@ -26,9 +25,6 @@ const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
 pub enum ConfigSource {
     /// `--values FILE...`: the merged `persistence` value, built ([`ConfigSource::values`]).
     Values(Box<Built>),
-    /// The same, being built on another thread ([`ConfigSource::build_aside`]); post-render
-    /// splits the stream before it waits for it, and that thread takes half of the second pass.
-    Building(Helper<Built>),
     /// A `stowage.dev/v1alpha1 Persistence` document in the stream.
     InStream,
 }
@@ -37,15 +33,6 @@ impl ConfigSource {
     /// The config of `--values`, built for `options` (its templates).
     pub fn values(persistence: &Value, origin: &str, options: &Options) -> ConfigSource {
         ConfigSource::Values(Box::new(Built::new(persistence, origin, options)))
-    }
-
-    /// [`ConfigSource::values`] on a thread of its own, started now: nothing in it depends on the
-    /// stream, so the CLI starts it before reading stdin. The thread then waits to help with the
-    /// second pass ([`crate::helper`]).
-    pub fn build_aside(persistence: Value, origin: String, options: Options) -> ConfigSource {
-        ConfigSource::Building(Helper::start(move || {
-            Built::new(&persistence, &origin, &options)
-        }))
     }
 }
 
@@ -196,27 +183,19 @@ pub fn post_render(
     // On a config problem, the YAML errors of the workloads are reported with it.
     let with_yaml_errors = |mut yaml_errors: Vec<(usize, Diagnostic)>, rest: Vec<Diagnostic>| {
         for (i, doc) in docs.iter().enumerate() {
-            if early[i].is_none() && needs_parse(doc, &[]) {
-                if let Err(d) = parse_doc(text, doc, i, options, &mut yaml::Spare::default()) {
+            if early[i].is_none() && needs_parse(doc, &[])
+                && let Err(d) = parse_doc(text, doc, i, options, &mut yaml::Spare::default()) {
                     yaml_errors.push((i, d));
                 }
-            }
         }
         yaml_errors.sort_by_key(|(i, _)| *i);
         let mut all: Vec<Diagnostic> = yaml_errors.into_iter().map(|(_, d)| d).collect();
         all.extend(rest);
         all
     };
-    // The thread that built the config, waiting to help with pass 2.
-    let mut helper = None;
     let built = match (source, config_docs.as_slice()) {
         (ConfigSource::Values(built), []) => *built,
-        (ConfigSource::Building(thread), []) => {
-            let built = thread.first().expect("the config thread panicked");
-            helper = Some(thread);
-            built
-        }
-        (ConfigSource::Values(_) | ConfigSource::Building(_), [i, ..]) => {
+        (ConfigSource::Values(_), [i, ..]) => {
             return fail(
                 Diagnostic::error(
                     doc_place(&docs[*i], *i, Some("Persistence".into()), None),
@@ -308,23 +287,15 @@ pub fn post_render(
             done.push((first, pass.run(first, early, &mut own)));
         }
     };
-    let mut parts = match (two_threads(&docs, &config.workload_kinds), helper) {
-        (true, Some(helper)) => {
-            let theirs = std::sync::Mutex::new(Vec::new());
-            let mut mine = helper.share(|| *locked(&theirs) = work(), work);
-            mine.append(&mut locked(&theirs));
-            mine
-        }
-        (true, None) => std::thread::scope(|scope| {
+    let mut parts = if two_threads(&docs, &config.workload_kinds) {
+        std::thread::scope(|scope| {
             let other = scope.spawn(work);
             let mut mine = work();
             mine.extend(other.join().expect("an injection thread panicked"));
             mine
-        }),
-        (false, helper) => {
-            drop(helper); // not needed: it ends now
-            work()
-        }
+        })
+    } else {
+        work()
     };
     parts.sort_by_key(|(first, _)| *first);
     let mut splices: Vec<Splice> = Vec::new();
@@ -793,8 +764,8 @@ fn reemit(text: &str, value: &Value, crlf: bool, after_marker: bool) -> String {
     let newline = if crlf { "\r\n" } else { "\n" };
     let mut out = String::new();
     let mut lines = text.split_inclusive('\n');
-    if after_marker {
-        if let Some(first) = lines.next() {
+    if after_marker
+        && let Some(first) = lines.next() {
             let rest = first.trim();
             if rest.is_empty() || rest.starts_with('#') {
                 out.push_str(first);
@@ -802,7 +773,6 @@ fn reemit(text: &str, value: &Value, crlf: bool, after_marker: bool) -> String {
                 out.push_str(newline);
             }
         }
-    }
     for line in lines {
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') {

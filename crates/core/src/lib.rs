@@ -6,17 +6,15 @@
 //! → `edit` (lossless insertion into the document text) → `report` (diagnostics).
 //! `yaml` is the span-keeping YAML reader the stages share; `k8s` holds Kubernetes' validation rules.
 
-pub mod cli;
 pub mod config;
 pub mod diff;
 pub mod edit;
-pub mod helper;
 pub mod inject;
-pub mod input;
 pub mod k8s;
 pub mod krm;
 pub mod plan;
 pub mod render;
 pub mod report;
 pub mod stream;
-pub mod yaml;
+
+pub use stowage_yaml as yaml;

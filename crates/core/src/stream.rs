@@ -223,30 +223,30 @@ pub fn is_list_kind(kind: &str) -> bool {
 /// Splits a manifest stream into documents (see the module documentation for the rules).
 /// Fails if the input is not valid UTF-8 or contains a NUL byte.
 pub fn split(input: &[u8]) -> Result<Vec<Document>, SplitError> {
-    let docs = split_unchecked(input);
-    match first_bad_byte(input) {
-        None => Ok(docs),
-        Some((offset, message)) => Err(split_error(input, &docs, offset, message)),
-    }
+    split_text(input).map(|(_, docs)| docs)
 }
 
 /// [`split`], with the input as text.
 pub fn split_text(input: &[u8]) -> Result<(&str, Vec<Document>), SplitError> {
-    let docs = split(input)?;
-    // SAFETY: `split` succeeds only when `first_bad_byte` found no invalid UTF-8 in the input.
-    // Checking it again cost a third as much as the split.
-    Ok((unsafe { std::str::from_utf8_unchecked(input) }, docs))
+    let docs = split_unchecked(input);
+    match checked_text(input) {
+        Ok(text) => Ok((text, docs)),
+        Err((offset, message)) => Err(split_error(input, &docs, offset, message)),
+    }
 }
 
-/// The first byte that makes the input unreadable: a NUL before any invalid UTF-8, else the
-/// first invalid UTF-8.
-fn first_bad_byte(input: &[u8]) -> Option<(usize, &'static str)> {
-    let utf8_error = std::str::from_utf8(input).err().map(|e| e.valid_up_to());
+/// The input as text, or the first byte that makes it unreadable: a NUL before any invalid
+/// UTF-8, else the first invalid UTF-8.
+fn checked_text(input: &[u8]) -> Result<&str, (usize, &'static str)> {
+    let (text, utf8_error) = match std::str::from_utf8(input) {
+        Ok(text) => (Some(text), None),
+        Err(e) => (None, Some(e.valid_up_to())),
+    };
     let checked = &input[..utf8_error.unwrap_or(input.len())];
-    match (memchr::memchr(0, checked), utf8_error) {
-        (Some(o), _) => Some((o, "input contains a NUL byte, which YAML does not allow")),
-        (None, Some(o)) => Some((o, "input is not valid UTF-8")),
-        (None, None) => None,
+    match (memchr::memchr(0, checked), utf8_error, text) {
+        (Some(o), _, _) => Err((o, "input contains a NUL byte, which YAML does not allow")),
+        (None, Some(o), _) => Err((o, "input is not valid UTF-8")),
+        (None, None, text) => Ok(text.unwrap_or_default()),
     }
 }
 
@@ -345,9 +345,6 @@ struct Splitter<'a> {
     input: &'a [u8],
     /// Whether the input has a `\r` not followed by `\n` (then lines end at those too).
     lone_cr: bool,
-    /// Whether runs of idle lines are skipped a block at a time ([`next_busy_line`]): only in
-    /// inputs without `\r`, where no line ends in `\r\n` and each `\n` is one line.
-    skip_idle: bool,
     docs: Vec<Document>,
 }
 
@@ -393,13 +390,10 @@ impl Chunk {
 
 impl<'a> Splitter<'a> {
     fn new(input: &'a [u8]) -> Splitter<'a> {
-        let no_cr = memchr::memchr(b'\r', input).is_none();
-        let lone_cr =
-            !no_cr && memchr::memchr_iter(b'\r', input).any(|i| input.get(i + 1) != Some(&b'\n'));
+        let lone_cr = memchr::memchr_iter(b'\r', input).any(|i| input.get(i + 1) != Some(&b'\n'));
         Splitter {
             input,
             lone_cr,
-            skip_idle: no_cr,
             docs: Vec::with_capacity(input.len() / 4096 + 1),
         }
     }
@@ -504,15 +498,6 @@ impl<'a> Splitter<'a> {
                     line_no += 1;
                 }
                 pos = next;
-                if self.skip_idle && (cur.awaiting_marker || cur.det.ignores_indented()) {
-                    // The lines up to the next busy one are idle too: nothing in `cur` changes.
-                    let (busy, breaks_skipped) = next_busy_line(input, pos);
-                    if busy > pos {
-                        line_no += breaks_skipped;
-                        pos = busy;
-                        breaks.resume(pos);
-                    }
-                }
                 continue;
             }
             match classify(line) {
@@ -583,8 +568,6 @@ impl<'a> Splitter<'a> {
 /// than a search per line on short lines).
 struct Breaks<'a> {
     input: &'a [u8],
-    /// Where `lf` started searching: its offsets are relative to it.
-    lf_base: usize,
     lf: memchr::Memchr<'a>,
     /// `\n` and `\r`, when the input has lone `\r` line breaks.
     any: Option<memchr::Memchr2<'a>>,
@@ -594,18 +577,9 @@ impl<'a> Breaks<'a> {
     fn new(input: &'a [u8], lone_cr: bool) -> Breaks<'a> {
         Breaks {
             input,
-            lf_base: 0,
             lf: memchr::memchr_iter(b'\n', input),
             any: lone_cr.then(|| memchr::memchr2_iter(b'\n', b'\r', input)),
         }
-    }
-
-    /// Go on from the line starting at `pos`, after lines skipped without this searcher (only
-    /// in inputs without lone `\r`).
-    fn resume(&mut self, pos: usize) {
-        debug_assert!(self.any.is_none());
-        self.lf_base = pos;
-        self.lf = memchr::memchr_iter(b'\n', &self.input[pos..]);
     }
 
     /// (end of line content, start of next line, break is `\r\n`) for the line that starts
@@ -615,7 +589,7 @@ impl<'a> Breaks<'a> {
         let input = self.input;
         let len = input.len();
         match &mut self.any {
-            None => match self.lf.next().map(|e| self.lf_base + e) {
+            None => match self.lf.next() {
                 None => (len, len, false),
                 Some(e) if e > 0 && input[e - 1] == b'\r' => (e - 1, e + 1, true),
                 Some(e) => (e, e + 1, false),
@@ -630,84 +604,6 @@ impl<'a> Breaks<'a> {
             },
         }
     }
-}
-
-/// From `pos`, a line start in an input without `\r`: the start of the first line at or after
-/// it whose first byte is none of space, tab and `\n` (a line the splitter may have to read), or
-/// the input's end; and the number of `\n` before it. Most of a manifest is indented lines,
-/// which this passes over sixteen bytes at a time instead of a line break search per line.
-#[cfg(target_arch = "x86_64")]
-fn next_busy_line(input: &[u8], pos: usize) -> (usize, usize) {
-    // SAFETY: SSE2 is part of every x86-64 CPU (the target's baseline).
-    unsafe { next_busy_line_sse2(input, pos) }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn next_busy_line_sse2(input: &[u8], pos: usize) -> (usize, usize) {
-    use std::arch::x86_64::{
-        __m128i, _mm_add_epi64, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_sad_epu8, _mm_set1_epi8, _mm_setzero_si128,
-        _mm_srli_si128, _mm_sub_epi8,
-    };
-    let (lf, space, tab) = (
-        _mm_set1_epi8(b'\n' as i8),
-        _mm_set1_epi8(b' ' as i8),
-        _mm_set1_epi8(b'\t' as i8),
-    );
-    // Line feeds are counted in the bytes of `counts` (each block adds 0 or 1 to each byte) and
-    // summed before a byte can overflow: the CPU may lack a popcount instruction.
-    let mut counts = _mm_setzero_si128();
-    let mut blocks_counted = 0;
-    let mut breaks = 0;
-    let sum = |counts: __m128i| {
-        let halves = _mm_sad_epu8(counts, _mm_setzero_si128());
-        _mm_cvtsi128_si64(_mm_add_epi64(halves, _mm_srli_si128::<8>(halves))) as usize
-    };
-    let mut i = pos;
-    // Bit k: byte k of the block starts a line. `pos` does.
-    let mut carry = 1u32;
-    while i + 16 <= input.len() {
-        // SAFETY: the 16 bytes at `i` are inside `input`; `loadu` reads them at any alignment.
-        let v = unsafe { _mm_loadu_si128(input.as_ptr().add(i).cast::<__m128i>()) };
-        let is_lf = _mm_cmpeq_epi8(v, lf);
-        let lfs = _mm_movemask_epi8(is_lf) as u32;
-        let blank = _mm_movemask_epi8(_mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab)),
-            is_lf,
-        )) as u32;
-        let busy = ((lfs << 1) | carry) & !blank & 0xFFFF;
-        if busy != 0 {
-            let k = busy.trailing_zeros();
-            breaks += sum(counts) + (lfs & ((1 << k) - 1)).count_ones() as usize;
-            return (i + k as usize, breaks);
-        }
-        counts = _mm_sub_epi8(counts, is_lf);
-        blocks_counted += 1;
-        if blocks_counted == 255 {
-            breaks += sum(counts);
-            counts = _mm_setzero_si128();
-            blocks_counted = 0;
-        }
-        carry = lfs >> 15;
-        i += 16;
-    }
-    breaks += sum(counts);
-    let mut line_start = carry == 1;
-    for (j, &b) in input.iter().enumerate().skip(i) {
-        if line_start && !matches!(b, b' ' | b'\t' | b'\n') {
-            return (j, breaks);
-        }
-        line_start = b == b'\n';
-        breaks += usize::from(line_start);
-    }
-    (input.len(), breaks)
-}
-
-/// Elsewhere the splitter goes line by line.
-#[cfg(not(target_arch = "x86_64"))]
-fn next_busy_line(_input: &[u8], pos: usize) -> (usize, usize) {
-    (pos, 0)
 }
 
 fn strip_chunk_bom(line: &[u8], at_chunk_start: bool) -> &[u8] {
@@ -1190,11 +1086,6 @@ mod tests {
     fn check(input: &[u8]) -> Vec<Document> {
         let docs = split_unchecked(input);
         assert!(!docs.is_empty());
-        assert_eq!(
-            docs,
-            line_by_line(input),
-            "skipping idle lines changed the split"
-        );
         // Tiling and concatenation identity.
         let mut joined = Vec::with_capacity(input.len());
         let mut at = 0;
@@ -1249,137 +1140,6 @@ mod tests {
             }
         }
         docs
-    }
-
-    /// The split without [`next_busy_line`].
-    fn line_by_line(input: &[u8]) -> Vec<Document> {
-        let mut splitter = Splitter::new(input);
-        splitter.skip_idle = false;
-        splitter.run()
-    }
-
-    /// Deterministic pseudo-random numbers (xorshift) for the generated inputs below.
-    fn random_numbers(mut x: u64) -> impl FnMut(usize) -> usize {
-        move |below| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % below as u64) as usize
-        }
-    }
-
-    /// What [`next_busy_line`] computes, a byte at a time.
-    fn next_busy_line_by_bytes(input: &[u8], pos: usize) -> (usize, usize) {
-        let mut breaks = 0;
-        let mut at = pos;
-        loop {
-            match input.get(at) {
-                None => return (input.len(), breaks),
-                Some(b' ' | b'\t') => {
-                    match input[at..].iter().position(|&b| b == b'\n') {
-                        Some(i) => at += i,
-                        None => return (input.len(), breaks),
-                    }
-                    breaks += 1;
-                    at += 1;
-                }
-                Some(b'\n') => {
-                    breaks += 1;
-                    at += 1;
-                }
-                Some(_) => return (at, breaks),
-            }
-        }
-    }
-
-    #[test]
-    fn next_busy_line_matches_a_byte_loop() {
-        let mut next = random_numbers(0x5eed);
-        for _ in 0..20_000 {
-            let len = next(90);
-            let alphabet = b"  \t\n\nak-#";
-            let input: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
-            let starts = std::iter::once(0).chain(
-                input
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| **b == b'\n')
-                    .map(|(i, _)| i + 1),
-            );
-            for pos in starts {
-                assert_eq!(
-                    next_busy_line(&input, pos),
-                    next_busy_line_by_bytes(&input, pos),
-                    "{:?} from {pos}",
-                    String::from_utf8_lossy(&input)
-                );
-            }
-        }
-    }
-
-    /// Line feeds are counted in the bytes of a vector and summed every 255 blocks of 16: runs
-    /// of thousands of blank lines cross those sums.
-    #[test]
-    fn next_busy_line_counts_long_runs_of_blank_lines() {
-        for blank in [&b"\n"[..], b"  x: y\n", b"\t\n"] {
-            for lines in [4079, 4080, 4081, 4095, 4096, 8160, 8161, 20_000] {
-                for end in [&b""[..], b"k", b" k", b"\nk"] {
-                    let mut input = blank.repeat(lines);
-                    input.extend_from_slice(end);
-                    assert_eq!(
-                        next_busy_line(&input, 0),
-                        next_busy_line_by_bytes(&input, 0),
-                        "{lines} lines of {blank:?}, then {end:?}"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn skipping_idle_lines_changes_no_split() {
-        let lines: &[&[u8]] = &[
-            b"---",
-            b"--- # c",
-            b"...",
-            b"%YAML 1.2",
-            b"kind: Deployment",
-            b"apiVersion: v1",
-            b"kind: 'Job'",
-            b"kind:",
-            b"  Job",
-            b"metadata:",
-            b"  name: x",
-            b"\tname: y",
-            b"    - a",
-            b"- a",
-            b"# Source: chart/templates/a.yaml",
-            b"  # indented comment",
-            b"",
-            b"   ",
-            b"data: |",
-            b"  text",
-            b"spec: {a: [",
-            b"  1]}",
-            b"\xEF\xBB\xBFkind: Pod",
-        ];
-        let mut next = random_numbers(0xfeed);
-        for _ in 0..5_000 {
-            let mut input = Vec::new();
-            for _ in 0..next(40) {
-                input.extend_from_slice(lines[next(lines.len())]);
-                input.push(b'\n');
-            }
-            if next(2) == 0 {
-                input.pop();
-            }
-            assert_eq!(
-                split_unchecked(&input),
-                line_by_line(&input),
-                "{:?}",
-                String::from_utf8_lossy(&input)
-            );
-        }
     }
 
     fn s<'a>(input: &'a str, r: &Range<usize>) -> &'a str {
@@ -1879,7 +1639,7 @@ mod tests {
     // ---- fixtures copied from the corpus (testdata/stream/SOURCES.md) --------------------------
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
             .join("testdata/stream")
             .join(name);
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -2082,7 +1842,7 @@ mod tests {
         let mut st = Stats::default();
         let mut files = Vec::new();
         walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/stream"),
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata/stream"),
             &mut files,
         );
         assert!(files.len() >= 7);
@@ -2240,7 +2000,7 @@ mod tests {
         ];
         let mut files = Vec::new();
         walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/stream"),
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata/stream"),
             &mut files,
         );
         let mut seed = 0x9E37_79B9_7F4A_7C15_u64;

@@ -512,20 +512,18 @@ impl<'c> Injector<'c> {
         let cached = locked(&self.blocks).get(&selected).cloned();
         for i in data.iter().copied().chain(outputs) {
             let p = &self.entries[i];
-            if let (None, Some((volume, mount))) = (&cached, &p.volume) {
-                if !volumes.contains(volume) {
+            if let (None, Some((volume, mount))) = (&cached, &p.volume)
+                && !volumes.contains(volume) {
                     volumes.push(volume.clone());
                     mounts.push(mount.clone());
                 }
-            }
-            if let Source::Bucket { store, csi, .. } = &p.entry.source {
-                if *csi && *store == Store::Gcs {
+            if let Source::Bucket { store, csi, .. } = &p.entry.source
+                && *csi && *store == Store::Gcs {
                     pod_annotations.push((
                         "gke-gcsfuse/volumes".to_string(),
                         Value::String("true".into()),
                     ));
                 }
-            }
             if let Some(c) = &p.credentials {
                 let Source::Bucket { store, .. } = &p.entry.source else {
                     unreachable!()
@@ -719,11 +717,10 @@ impl<'c> Injector<'c> {
                     .get(*c, "name")
                     .and_then(|n| tree.as_str(n))
                     .unwrap_or("");
-                if let Some(only) = &self.config.containers {
-                    if !only.iter().any(|n| n == cname) {
+                if let Some(only) = &self.config.containers
+                    && !only.iter().any(|n| n == cname) {
                         continue;
                     }
-                }
                 // Built only for a message or an edit: most containers need neither.
                 let field = || format!("{}.{list}[{i}]", pod.field);
                 for (key, id_key, planned, planned_ids) in [

@@ -24,17 +24,17 @@ mod builtin;
 pub const TEMPLATES: [(&str, &str); 4] = [
     (
         "volume.yaml.hbs",
-        include_str!("../templates/volume.yaml.hbs"),
+        include_str!("../../../templates/volume.yaml.hbs"),
     ),
     (
         "mount.yaml.hbs",
-        include_str!("../templates/mount.yaml.hbs"),
+        include_str!("../../../templates/mount.yaml.hbs"),
     ),
     (
         "credentials.yaml.hbs",
-        include_str!("../templates/credentials.yaml.hbs"),
+        include_str!("../../../templates/credentials.yaml.hbs"),
     ),
-    ("env.yaml.hbs", include_str!("../templates/env.yaml.hbs")),
+    ("env.yaml.hbs", include_str!("../../../templates/env.yaml.hbs")),
 ];
 
 handlebars_helper!(json: |v: Value| v.to_string());
@@ -108,11 +108,10 @@ impl Renderer {
                 }
             }
         }
-        if let Some(d) = dir {
-            if !d.is_dir() {
+        if let Some(d) = dir
+            && !d.is_dir() {
                 return Err(format!("--templates {}: not a directory", d.display()));
             }
-        }
         Ok(Renderer {
             registry,
             builtins: std::sync::OnceLock::new(),
@@ -141,11 +140,10 @@ impl Renderer {
 
     /// Render template `name` with `context` into a value.
     fn render(&self, name: &str, context: &Value) -> Result<Value, String> {
-        if self.is_builtin(name) {
-            if let Some(value) = builtin::render(name, context) {
+        if self.is_builtin(name)
+            && let Some(value) = builtin::render(name, context) {
                 return Ok(value);
             }
-        }
         // With `--templates DIR` every template is in `registry`; without, none is.
         let registry = if self.registry.has_template(name) {
             &self.registry

@@ -358,11 +358,10 @@ impl<'a> Tree<'a> {
         if entries.is_empty() {
             return;
         }
-        if self.duplicate.is_none_or(|(first, _)| map.0 < first.0) {
-            if let Some(key) = self.repeated_key(entries) {
+        if self.duplicate.is_none_or(|(first, _)| map.0 < first.0)
+            && let Some(key) = self.repeated_key(entries) {
                 self.duplicate = Some((map, key));
             }
-        }
         let start = self.entry_list.len() as u32;
         self.entry_list.extend_from_slice(entries);
         if let Kind::Map { entries, .. } = &mut self.nodes[map.0 as usize].kind {
@@ -766,13 +765,11 @@ fn classify_plain(text: &str) -> Plain {
         return Plain::Number(n);
     }
     if is_yaml_float(&plain) {
-        if let Ok(f) = plain.parse::<f64>() {
-            if f.is_finite() {
-                if let Some(n) = Number::from_f64(f) {
+        if let Ok(f) = plain.parse::<f64>()
+            && f.is_finite()
+                && let Some(n) = Number::from_f64(f) {
                     return Plain::Number(n);
                 }
-            }
-        }
         // Overflowing floats (e.g. an unquoted hash) stay strings, as in go-yaml.
         return Plain::Str;
     }
@@ -815,7 +812,7 @@ fn parse_go_int(s: &str) -> Option<Number> {
     let magnitude = u64::from_str_radix(body, radix).ok()?;
     if neg {
         if magnitude <= i64::MAX as u64 + 1 {
-            return Some(Number::from((magnitude as i128 * -1) as i64));
+            return Some(Number::from(-(magnitude as i128) as i64));
         }
         None
     } else if magnitude <= i64::MAX as u64 {
