@@ -192,7 +192,9 @@ pub fn run() -> i32 {
         Command::Validate { values, strict } => validate(&values.files, strict),
         Command::PostRender(args) => post_render(args),
         Command::Diff(args) => diff_main(args),
-        Command::Fn { strict, limits } => crate::kustomize::fn_main(&limits.options(None, None), strict),
+        Command::Fn { strict, limits } => {
+            crate::kustomize::fn_main(&limits.options(None, None), strict)
+        }
         Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => {
             crate::kustomize::install_plugin_main(dir)
         }

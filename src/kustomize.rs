@@ -4,7 +4,6 @@ use stowage_core::inject::Options;
 use stowage_core::krm;
 use stowage_core::report::{Diagnostic, Severity};
 
-
 fn read_stdin(options: &Options) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let mut input = Vec::new();
@@ -132,4 +131,3 @@ pub fn install_plugin_main(dir: Option<std::path::PathBuf>) -> i32 {
         }
     }
 }
-

@@ -978,8 +978,9 @@ impl Checker<'_> {
         // silently dropped and the workload would see everything above it.
         if csi
             && let Some(parsed) = parse_bucket_url(url)
-                && !parsed.path.trim_matches('/').is_empty() {
-                    self.error(
+            && !parsed.path.trim_matches('/').is_empty()
+        {
+            self.error(
                         &at("bucket"),
                         format!(
                             "`mount: csi` mounts the whole bucket or container, but `{url}` names the path `{}` inside it",
@@ -987,7 +988,7 @@ impl Checker<'_> {
                         ),
                         Some("use the bucket URL without a path (for GCS, `mountOptions: only-dir=<path>` mounts one directory), or drop `mount: csi`".into()),
                     );
-                }
+        }
         if !csi && text(m, "mountOptions").is_some() {
             self.error(
                 &at("mountOptions"),
@@ -2172,9 +2173,9 @@ mod tests {
     fn draft_07_and_2020_12_agree() {
         use serde_json::json;
         let draft_2020_12 = jsonschema::draft202012::new(schema_value()).unwrap();
-        let full = load_values_files(&[
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata/config/full-example.yaml")
-        ])
+        let full = load_values_files(&[Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join("testdata/config/full-example.yaml")])
         .unwrap();
         // The full example, and a copy with each leaf in turn replaced by a wrong value of every
         // JSON type, so that every keyword of the schema fails somewhere.
@@ -2247,7 +2248,8 @@ mod tests {
     // --- whole files ---------------------------------------------------------------------------
 
     fn testdata(rel: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
             .join("testdata/config")
             .join(rel)
     }

@@ -21,7 +21,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::plan::{CREDENTIALS_DIR, is_list_kind, template_path};
+use crate::kinds;
+use crate::plan::CREDENTIALS_DIR;
 use crate::report::{Diagnostic, Place};
 use crate::stream::Class;
 use crate::yaml::{self, Limits};
@@ -290,7 +291,7 @@ fn collect(object: &Value, namespace: &str, out: &mut Vec<WorkloadVolumes>) {
     let Some(kind) = object.get("kind").and_then(Value::as_str) else {
         return;
     };
-    if is_list_kind(kind) {
+    if kinds::is_list_kind(kind) {
         for item in object
             .get("items")
             .and_then(Value::as_array)
@@ -301,7 +302,8 @@ fn collect(object: &Value, namespace: &str, out: &mut Vec<WorkloadVolumes>) {
         }
         return;
     }
-    let Some(path) = template_path(kind) else {
+    let api_version = object.get("apiVersion").and_then(Value::as_str);
+    let Some(path) = kinds::built_in(api_version, kind).map(|b| b.template) else {
         return;
     };
     let metadata = object.get("metadata");

@@ -167,10 +167,11 @@ fn first_block_list_is_compact(tree: &Tree) -> Option<bool> {
             }
             for (k, v) in entries {
                 if matches!(tree.node(*v).kind, Kind::Seq { flow: false, .. })
-                    && let Some(first) = tree.items(*v).and_then(|items| items.first()) {
-                        let dash = dash_column(tree.text, tree.node(*first).start)?;
-                        return Some(dash == tree.node(*k).col);
-                    }
+                    && let Some(first) = tree.items(*v).and_then(|items| items.first())
+                {
+                    let dash = dash_column(tree.text, tree.node(*first).start)?;
+                    return Some(dash == tree.node(*k).col);
+                }
                 stack.push(*v);
             }
         } else if let Some(items) = tree.items(id) {

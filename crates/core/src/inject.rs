@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::config::{self, Config};
 use crate::edit::{self, Failure};
-use crate::plan::{Injector, WorkloadPlan, is_list_kind, locked};
+use crate::kinds::{self, is_list_kind};
+use crate::plan::{Injector, WorkloadPlan, locked};
 use crate::render::Renderer;
 use crate::report::{Diagnostic, Place, has_errors};
 use crate::stream::{self, Class, Document};
@@ -183,10 +184,12 @@ pub fn post_render(
     // On a config problem, the YAML errors of the workloads are reported with it.
     let with_yaml_errors = |mut yaml_errors: Vec<(usize, Diagnostic)>, rest: Vec<Diagnostic>| {
         for (i, doc) in docs.iter().enumerate() {
-            if early[i].is_none() && needs_parse(doc, &[])
-                && let Err(d) = parse_doc(text, doc, i, options, &mut yaml::Spare::default()) {
-                    yaml_errors.push((i, d));
-                }
+            if early[i].is_none()
+                && needs_parse(doc, &[])
+                && let Err(d) = parse_doc(text, doc, i, options, &mut yaml::Spare::default())
+            {
+                yaml_errors.push((i, d));
+            }
         }
         yaml_errors.sort_by_key(|(i, _)| *i);
         let mut all: Vec<Diagnostic> = yaml_errors.into_iter().map(|(_, d)| d).collect();
@@ -546,7 +549,7 @@ fn parse_doc<'a>(
 fn needs_parse(doc: &Document, workload_kinds: &[config::WorkloadKind]) -> bool {
     doc.class == Class::Object
         && doc.kind.as_deref().is_some_and(|k| {
-            stream::is_workload_kind(k)
+            kinds::is_workload_kind(k)
                 || is_list_kind(k)
                 || workload_kinds.iter().any(|w| w.kind == k)
         })
@@ -579,7 +582,7 @@ fn inject_document(
     let kind = p.kind.as_deref()?;
     let tree = &p.tree;
     let root = tree.root?;
-    let holds_workloads = stream::is_workload_kind(kind)
+    let holds_workloads = kinds::is_workload_kind(kind)
         || is_list_kind(kind)
         || config.workload_kinds.iter().any(|w| w.kind == kind);
     if !holds_workloads {
@@ -764,15 +767,14 @@ fn reemit(text: &str, value: &Value, crlf: bool, after_marker: bool) -> String {
     let newline = if crlf { "\r\n" } else { "\n" };
     let mut out = String::new();
     let mut lines = text.split_inclusive('\n');
-    if after_marker
-        && let Some(first) = lines.next() {
-            let rest = first.trim();
-            if rest.is_empty() || rest.starts_with('#') {
-                out.push_str(first);
-            } else {
-                out.push_str(newline);
-            }
+    if after_marker && let Some(first) = lines.next() {
+        let rest = first.trim();
+        if rest.is_empty() || rest.starts_with('#') {
+            out.push_str(first);
+        } else {
+            out.push_str(newline);
         }
+    }
     for line in lines {
         let t = line.trim();
         if t.is_empty() || t.starts_with('#') {

@@ -11,6 +11,7 @@ pub mod diff;
 pub mod edit;
 pub mod inject;
 pub mod k8s;
+pub mod kinds;
 pub mod krm;
 pub mod plan;
 pub mod render;

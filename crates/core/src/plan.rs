@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::config::{Config, Entry, OnConflict, Role, Source, Store};
 use crate::edit::{Addition, Edit};
+use crate::kinds;
 use crate::render::{self, Renderer};
 use crate::report::{Diagnostic, Place, did_you_mean};
 use crate::yaml::{Limits, NodeId, Tree};
@@ -105,26 +106,6 @@ pub struct PodSpec {
     pub spec_pointer: String,
     /// Field path for messages, e.g. `spec.template.spec`.
     pub field: String,
-}
-
-/// Built-in workload kinds and the path from the object to its pod template.
-pub fn template_path(kind: &str) -> Option<&'static [&'static str]> {
-    Some(match kind {
-        "Pod" => &[],
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "Job" => &["spec", "template"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template"],
-        "PodTemplate" => &["template"],
-        _ => return None,
-    })
-}
-
-pub fn is_list_kind(kind: &str) -> bool {
-    kind == "List" || kind.ends_with("List")
 }
 
 impl<'c> Injector<'c> {
@@ -220,7 +201,7 @@ impl<'c> Injector<'c> {
         out: &mut Vec<Workload>,
     ) -> Result<(), (usize, String)> {
         let line = tree.node(object).line;
-        if is_list_kind(kind) {
+        if kinds::is_list_kind(kind) {
             let Some(items) = tree.get(object, "items") else {
                 return Ok(());
             };
@@ -249,8 +230,8 @@ impl<'c> Injector<'c> {
             return Ok(());
         }
         let api_version = tree.get(object, "apiVersion").and_then(|v| tree.as_str(v));
-        let template_paths: Vec<Vec<&str>> = match template_path(kind) {
-            Some(p) => vec![p.to_vec()],
+        let template_paths: Vec<Vec<&str>> = match kinds::built_in(api_version, kind) {
+            Some(b) => vec![b.template.to_vec()],
             None => match self.config.workload_kinds.iter().find(|w| {
                 w.kind == kind
                     && w.api_version
@@ -513,17 +494,20 @@ impl<'c> Injector<'c> {
         for i in data.iter().copied().chain(outputs) {
             let p = &self.entries[i];
             if let (None, Some((volume, mount))) = (&cached, &p.volume)
-                && !volumes.contains(volume) {
-                    volumes.push(volume.clone());
-                    mounts.push(mount.clone());
-                }
+                && !volumes.contains(volume)
+            {
+                volumes.push(volume.clone());
+                mounts.push(mount.clone());
+            }
             if let Source::Bucket { store, csi, .. } = &p.entry.source
-                && *csi && *store == Store::Gcs {
-                    pod_annotations.push((
-                        "gke-gcsfuse/volumes".to_string(),
-                        Value::String("true".into()),
-                    ));
-                }
+                && *csi
+                && *store == Store::Gcs
+            {
+                pod_annotations.push((
+                    "gke-gcsfuse/volumes".to_string(),
+                    Value::String("true".into()),
+                ));
+            }
             if let Some(c) = &p.credentials {
                 let Source::Bucket { store, .. } = &p.entry.source else {
                     unreachable!()
@@ -718,9 +702,10 @@ impl<'c> Injector<'c> {
                     .and_then(|n| tree.as_str(n))
                     .unwrap_or("");
                 if let Some(only) = &self.config.containers
-                    && !only.iter().any(|n| n == cname) {
-                        continue;
-                    }
+                    && !only.iter().any(|n| n == cname)
+                {
+                    continue;
+                }
                 // Built only for a message or an edit: most containers need neither.
                 let field = || format!("{}.{list}[{i}]", pod.field);
                 for (key, id_key, planned, planned_ids) in [

@@ -34,7 +34,10 @@ pub const TEMPLATES: [(&str, &str); 4] = [
         "credentials.yaml.hbs",
         include_str!("../../../templates/credentials.yaml.hbs"),
     ),
-    ("env.yaml.hbs", include_str!("../../../templates/env.yaml.hbs")),
+    (
+        "env.yaml.hbs",
+        include_str!("../../../templates/env.yaml.hbs"),
+    ),
 ];
 
 handlebars_helper!(json: |v: Value| v.to_string());
@@ -109,9 +112,10 @@ impl Renderer {
             }
         }
         if let Some(d) = dir
-            && !d.is_dir() {
-                return Err(format!("--templates {}: not a directory", d.display()));
-            }
+            && !d.is_dir()
+        {
+            return Err(format!("--templates {}: not a directory", d.display()));
+        }
         Ok(Renderer {
             registry,
             builtins: std::sync::OnceLock::new(),
@@ -141,9 +145,10 @@ impl Renderer {
     /// Render template `name` with `context` into a value.
     fn render(&self, name: &str, context: &Value) -> Result<Value, String> {
         if self.is_builtin(name)
-            && let Some(value) = builtin::render(name, context) {
-                return Ok(value);
-            }
+            && let Some(value) = builtin::render(name, context)
+        {
+            return Ok(value);
+        }
         // With `--templates DIR` every template is in `registry`; without, none is.
         let registry = if self.registry.has_template(name) {
             &self.registry

@@ -199,27 +199,6 @@ impl fmt::Display for SplitError {
 
 impl std::error::Error for SplitError {}
 
-/// Built-in workload kinds (design.md §3).
-pub fn is_workload_kind(kind: &str) -> bool {
-    matches!(
-        kind,
-        "Pod"
-            | "Deployment"
-            | "StatefulSet"
-            | "DaemonSet"
-            | "ReplicaSet"
-            | "ReplicationController"
-            | "Job"
-            | "CronJob"
-            | "PodTemplate"
-    )
-}
-
-/// `List` and any `*List` kind (their `items` may hold workloads).
-pub fn is_list_kind(kind: &str) -> bool {
-    kind.ends_with("List")
-}
-
 /// Splits a manifest stream into documents (see the module documentation for the rules).
 /// Fails if the input is not valid UTF-8 or contains a NUL byte.
 pub fn split(input: &[u8]) -> Result<Vec<Document>, SplitError> {
@@ -1623,23 +1602,24 @@ mod tests {
             "CronJob",
             "PodTemplate",
         ] {
-            assert!(is_workload_kind(k));
+            assert!(crate::kinds::is_workload_kind(k));
         }
         for k in ["Service", "pod", "DeploymentConfig", "PodList", ""] {
-            assert!(!is_workload_kind(k));
+            assert!(!crate::kinds::is_workload_kind(k));
         }
         for k in ["List", "ConfigMapList", "DeploymentList"] {
-            assert!(is_list_kind(k));
+            assert!(crate::kinds::is_list_kind(k));
         }
         for k in ["Lists", "Pod", "list"] {
-            assert!(!is_list_kind(k));
+            assert!(!crate::kinds::is_list_kind(k));
         }
     }
 
     // ---- fixtures copied from the corpus (testdata/stream/SOURCES.md) --------------------------
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
             .join("testdata/stream")
             .join(name);
         std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -1657,7 +1637,10 @@ mod tests {
         assert_eq!(docs[0].source.as_deref(), Some("subchart/crds/crdA.yaml"));
         assert_eq!(
             docs.iter()
-                .filter(|d| d.kind.as_deref().is_some_and(is_workload_kind))
+                .filter(|d| d
+                    .kind
+                    .as_deref()
+                    .is_some_and(crate::kinds::is_workload_kind))
                 .count(),
             1
         );
@@ -1842,7 +1825,9 @@ mod tests {
         let mut st = Stats::default();
         let mut files = Vec::new();
         walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata/stream"),
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join("testdata/stream"),
             &mut files,
         );
         assert!(files.len() >= 7);
@@ -2000,7 +1985,9 @@ mod tests {
         ];
         let mut files = Vec::new();
         walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata/stream"),
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join("testdata/stream"),
             &mut files,
         );
         let mut seed = 0x9E37_79B9_7F4A_7C15_u64;

@@ -359,9 +359,10 @@ impl<'a> Tree<'a> {
             return;
         }
         if self.duplicate.is_none_or(|(first, _)| map.0 < first.0)
-            && let Some(key) = self.repeated_key(entries) {
-                self.duplicate = Some((map, key));
-            }
+            && let Some(key) = self.repeated_key(entries)
+        {
+            self.duplicate = Some((map, key));
+        }
         let start = self.entry_list.len() as u32;
         self.entry_list.extend_from_slice(entries);
         if let Kind::Map { entries, .. } = &mut self.nodes[map.0 as usize].kind {
@@ -767,9 +768,10 @@ fn classify_plain(text: &str) -> Plain {
     if is_yaml_float(&plain) {
         if let Ok(f) = plain.parse::<f64>()
             && f.is_finite()
-                && let Some(n) = Number::from_f64(f) {
-                    return Plain::Number(n);
-                }
+            && let Some(n) = Number::from_f64(f)
+        {
+            return Plain::Number(n);
+        }
         // Overflowing floats (e.g. an unquoted hash) stay strings, as in go-yaml.
         return Plain::Str;
     }

@@ -4,7 +4,6 @@
 //! the repository when present (`../shared/corpus`), bench-generated streams, and a proptest
 //! grammar of block YAML with mutations.
 
-
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -193,7 +192,9 @@ fn report(name: &str, tally: &Tally) {
 
 #[test]
 fn agrees_with_granit_on_testdata() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join("testdata");
     let tally = check_tree_of_files(&root);
     report("testdata", &tally);
     assert!(tally.documents > 500, "testdata was not found or is empty");
@@ -208,7 +209,9 @@ fn agrees_with_granit_on_testdata() {
 #[test]
 fn accepts_every_bench_workload() {
     // Small deterministic samples of `bench/gen.py workloads` and `chart`, kept in testdata.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("testdata/yaml-fast");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join("testdata/yaml-fast");
     let tally = check_tree_of_files(&dir);
     report("bench samples", &tally);
     assert!(tally.workloads >= 10, "no bench samples found");
@@ -218,7 +221,9 @@ fn accepts_every_bench_workload() {
         tally.declined
     );
     // Larger streams straight from the generator, when Python is available.
-    let gen_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("bench/gen.py");
+    let gen_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join("bench/gen.py");
     for args in [&["workloads", "50"][..], &["chart"], &["objects", "50"]] {
         let Ok(out) = std::process::Command::new("python3")
             .arg(&gen_path)
@@ -242,7 +247,9 @@ fn accepts_every_bench_workload() {
 
 #[test]
 fn agrees_with_granit_on_shared_corpus() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join("../shared/corpus");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join("../shared/corpus");
     if !dir.is_dir() {
         println!("{} is not present: skipped", dir.display());
         return;
@@ -537,7 +544,10 @@ fn documents(text: &str) -> Vec<&str> {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let is_marker = line.starts_with("---")
-            && matches!(line.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
+            && matches!(
+                line.as_bytes().get(3),
+                None | Some(b' ' | b'\t' | b'\r' | b'\n')
+            );
         if is_marker {
             cuts.push((line_start, line_start + 3));
         }
