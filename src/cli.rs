@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use stowage_core::config;
 use stowage_core::diff;
-use stowage_core::inject::{self, ConfigSource, Options};
+use stowage_core::post_render::{self, ConfigSource, Options};
 use stowage_core::report::{Diagnostic, Severity, has_errors};
 use stowage_core::yaml::Limits;
 
@@ -209,7 +209,7 @@ fn legacy_plugin_config() -> Option<PathBuf> {
     let by_name = args
         .first()
         .and_then(|a| std::path::Path::new(a).file_name())
-        .is_some_and(|n| n == stowage_core::inject::CONFIG_KIND);
+        .is_some_and(|n| n == stowage_core::kinds::CONFIG_KIND);
     let by_env = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_STRING").is_some() && {
         use clap::CommandFactory;
         let f = first.to_string_lossy();
@@ -266,7 +266,7 @@ fn post_render(args: PostRenderArgs) -> i32 {
         },
         None => None,
     };
-    match inject::post_render(&input, source, &options) {
+    match post_render::post_render(&input, source, &options) {
         Ok(outcome) => {
             let code = report(&outcome.diagnostics, args.strict);
             if code != 0 {

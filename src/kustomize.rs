@@ -1,7 +1,7 @@
 //! The kustomize and kpt commands: `stowage fn`, the legacy exec plugin and its installer.
 
-use stowage_core::inject::Options;
 use stowage_core::krm;
+use stowage_core::post_render::Options;
 use stowage_core::report::{Diagnostic, Severity};
 
 fn read_stdin(options: &Options) -> Result<Vec<u8>, String> {
@@ -78,7 +78,7 @@ pub fn legacy_plugin_main(config_path: &std::path::Path) -> i32 {
 /// Where `stowage kustomize-plugin install` links the plugin under `dir`.
 pub fn plugin_path(dir: &std::path::Path) -> std::path::PathBuf {
     dir.join("stowage.dev/v1alpha1/persistence")
-        .join(stowage_core::inject::CONFIG_KIND)
+        .join(stowage_core::kinds::CONFIG_KIND)
 }
 
 pub fn install_plugin_main(dir: Option<std::path::PathBuf>) -> i32 {

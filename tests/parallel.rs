@@ -1,9 +1,9 @@
-//! A stream with over `inject::PARALLEL_BYTES` (1 MiB) of workloads is injected on two threads,
+//! A stream with over `post_render::PARALLEL_BYTES` (1 MiB) of workloads is injected on two threads,
 //! which take runs of documents in turn. Its output and its diagnostics must be those of one
 //! thread: the same bytes as each document injected on its own, and errors in stream order.
 
 use serde_json::json;
-use stowage_core::inject::{self, ConfigSource, Options};
+use stowage_core::post_render::{self, ConfigSource, Options};
 
 fn config() -> ConfigSource {
     let persistence = json!({
@@ -27,13 +27,13 @@ fn config_map(i: usize) -> String {
     )
 }
 
-/// 1,500 workloads, their `volumes` chosen by `volumes`: over [`inject::PARALLEL_BYTES`] of them.
+/// 1,500 workloads, their `volumes` chosen by `volumes`: over [`post_render::PARALLEL_BYTES`] of them.
 const N: usize = 1500;
 
 fn stream(volumes: impl Fn(usize) -> &'static str) -> String {
     let workloads: Vec<String> = (0..N).map(|i| workload(i, volumes(i))).collect();
     assert!(
-        workloads.iter().map(String::len).sum::<usize>() > inject::PARALLEL_BYTES,
+        workloads.iter().map(String::len).sum::<usize>() > post_render::PARALLEL_BYTES,
         "the stream must be large enough for two threads"
     );
     (0..N)
@@ -42,7 +42,7 @@ fn stream(volumes: impl Fn(usize) -> &'static str) -> String {
 }
 
 fn output(input: &str) -> Result<String, Vec<String>> {
-    match inject::post_render(input.as_bytes(), config(), &Options::default()) {
+    match post_render::post_render(input.as_bytes(), config(), &Options::default()) {
         Ok(outcome) => Ok(String::from_utf8(outcome.output(input.as_bytes())).unwrap()),
         Err(diagnostics) => Err(diagnostics.iter().map(|d| d.to_string()).collect()),
     }

@@ -1,12 +1,12 @@
 //! Property tests (issue 2): generated Helm-like streams and random configs through
-//! `stowage_core::inject::post_render`, judged by an independent YAML parser (`serde_saphyr`).
+//! `stowage_core::post_render::post_render`, judged by an independent YAML parser (`serde_saphyr`).
 
 mod common;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use stowage_core::inject::{ConfigSource, Options, Outcome, post_render};
 use stowage_core::plan::WorkloadPlan;
+use stowage_core::post_render::{ConfigSource, Options, Outcome, post_render};
 use stowage_core::report::Severity;
 
 /// A tiny deterministic generator: proptest picks the seed, this picks the shapes.

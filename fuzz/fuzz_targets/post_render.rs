@@ -1,4 +1,4 @@
-//! The whole post-render job (`stowage_core::inject::post_render`: split, parse, plan, lossless edit)
+//! The whole post-render job (`stowage_core::post_render::post_render`: split, parse, plan, lossless edit)
 //! on arbitrary streams, with one of a few configs picked by the first byte.
 //!
 //! Invariants: no panic; on success the input is a subsequence of the output (insert-only) unless
@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
-use stowage_core::inject::{ConfigSource, Options, post_render};
+use stowage_core::post_render::{ConfigSource, Options, post_render};
 use stowage_core::report::Severity;
 
 fn configs() -> Vec<Option<Value>> {

@@ -21,8 +21,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::config::CREDENTIALS_MOUNT_ROOT as CREDENTIALS_DIR;
 use crate::kinds;
-use crate::plan::CREDENTIALS_DIR;
 use crate::report::{Diagnostic, Place};
 use crate::stream::Class;
 use crate::yaml::{self, Limits};
@@ -238,7 +238,7 @@ pub fn read_plan(
         ..p
     };
     let (text, docs) =
-        crate::inject::split_bounded(input, options.max_input_bytes, options.max_documents)
+        crate::post_render::split_bounded(input, options.max_input_bytes, options.max_documents)
             .map_err(|mut d| {
                 d.place = place(d.place);
                 vec![d]

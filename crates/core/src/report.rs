@@ -34,6 +34,10 @@ pub struct Place {
     pub document: Option<usize>,
     /// The Helm 3 `# Source:` comment or Helm 4 `postrenderer.helm.sh/postrender-filename` of the document.
     pub source: Option<String>,
+    /// A KRM item's file in the user's package (`internal.config.kubernetes.io/path`) and the
+    /// object's index in it. With a file, `line` is a line of that object as it was sent.
+    pub file: Option<String>,
+    pub index: Option<usize>,
     /// `Kind/name` (with namespace when known: `Kind/namespace/name`).
     pub object: Option<String>,
     /// A field path inside the object, e.g. `spec.template.spec.containers[0].env`.
@@ -70,6 +74,13 @@ impl fmt::Display for Place {
         if let Some(p) = &self.config_path {
             parts.push(format!("`{p}`"));
         }
+        if let Some(file) = &self.file {
+            let mut s = file.clone();
+            if let Some(i) = self.index {
+                s.push_str(&format!(" (object {} of the file)", i + 1));
+            }
+            parts.push(s);
+        }
         if let Some(d) = self.document {
             let mut s = format!("document {d}");
             match (self.line, self.column) {
@@ -78,6 +89,10 @@ impl fmt::Display for Place {
                 _ => {}
             }
             parts.push(s);
+        } else if self.file.is_some() {
+            if let Some(l) = self.line {
+                parts.push(format!("line {l} of the object"));
+            }
         } else if self.config_source.is_none() {
             match (self.line, self.column) {
                 (Some(l), Some(c)) => parts.push(format!("line {l}, column {c}")),
