@@ -21,6 +21,7 @@ pub mod config;
 pub mod diff;
 pub mod edit;
 pub mod filter;
+pub mod generate;
 pub mod k8s;
 pub mod kinds;
 pub mod krm;
