@@ -35,7 +35,7 @@ pub struct Place {
     /// The Helm 3 `# Source:` comment or Helm 4 `postrenderer.helm.sh/postrender-filename` of the document.
     pub source: Option<String>,
     /// A KRM item's file in the user's package (`internal.config.kubernetes.io/path`) and the
-    /// object's index in it. With a file, `line` is a line of that object as it was sent.
+    /// object's index in it.
     pub file: Option<String>,
     pub index: Option<usize>,
     /// `Kind/name` (with namespace when known: `Kind/namespace/name`).
@@ -89,11 +89,7 @@ impl fmt::Display for Place {
                 _ => {}
             }
             parts.push(s);
-        } else if self.file.is_some() {
-            if let Some(l) = self.line {
-                parts.push(format!("line {l} of the object"));
-            }
-        } else if self.config_source.is_none() {
+        } else if self.config_source.is_none() && self.file.is_none() {
             match (self.line, self.column) {
                 (Some(l), Some(c)) => parts.push(format!("line {l}, column {c}")),
                 (Some(l), None) => parts.push(format!("line {l}")),

@@ -258,10 +258,10 @@ impl<'t, 'a> List<'t, 'a> {
         if place.file.is_none() {
             // Not from a file (kustomize's generated objects): its position in the list.
             place.document = Some(index + 1);
-            place.line = None;
-        } else {
-            place.line = place.line.map(|l| l + 1 - tree.node(item).line.min(l));
         }
+        // A line of the ResourceList is no line of the user's file: kpt and kustomize add
+        // annotations and reformat. The object and the field say where.
+        place.line = None;
         place.column = None;
     }
 
