@@ -12,6 +12,7 @@ use serde_json::Value;
 use crate::config::{self, Config};
 use crate::edit::{self, Splice};
 use crate::filter::{self, Scratch};
+use crate::generate::{self, in_stream};
 use crate::kinds;
 use crate::parallel;
 use crate::plan::{Injector, WorkloadPlan};
@@ -23,6 +24,8 @@ use crate::yaml::{self, Limits, Tree};
 
 /// The Helm 4 annotation naming the template a document came from (Helm 3 writes `# Source:`).
 pub const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
+/// The file Helm 4 files the objects stowage adds under.
+pub const GENERATED_FILE: &str = "stowage/generated.yaml";
 /// The annotation that makes an object a Helm hook.
 pub const HELM_HOOK: &str = "helm.sh/hook";
 
@@ -245,6 +248,10 @@ pub fn post_render(
                 .as_deref()
                 .is_some_and(|k| workload::may_hold_workloads(k, &config.workload_kinds))
     };
+    // Workloads using a bucket's Secret or an S3 claim are checked against what the stream holds.
+    let track_uses = config
+        .entries()
+        .any(|e| generate::reads(e).is_some() || generate::objects::is_s3_csi(e));
     let indices: Vec<usize> = (0..docs.len()).collect();
     let parsed_bytes: usize = indices
         .iter()
@@ -267,6 +274,16 @@ pub fn post_render(
             match stream.parse(i, &mut scratch.spare) {
                 Ok(tree) => {
                     stream.inject(i, &tree, &injector, &mut scratch.filter, &mut done);
+                    if track_uses {
+                        let place = |p: &WorkloadPlan| {
+                            stream.place(i, Some(format!("{}/{}", p.kind, p.name)), None)
+                        };
+                        done.uses = done
+                            .plans
+                            .iter()
+                            .map(|p| in_stream::Use::of(p, place(p)))
+                            .collect();
+                    }
                     scratch.spare = tree.into_spare();
                 }
                 Err(d) => done.yaml_error = Some(d),
@@ -276,9 +293,11 @@ pub fn post_render(
     });
     let mut splices = Vec::new();
     let mut plans = Vec::new();
+    let mut uses = Vec::new();
     let mut objects = 0;
     for (i, done) in results.into_iter().enumerate() {
         splices.extend(done.splices);
+        uses.extend(done.uses);
         diagnostics.extend(done.diagnostics);
         if options.keep_plans {
             plans.extend(done.plans);
@@ -290,6 +309,16 @@ pub fn post_render(
     }
     if !yaml_errors.is_empty() || has_errors(&diagnostics) {
         return Err(yaml_errors_first(yaml_errors, diagnostics));
+    }
+    if !uses.is_empty() {
+        let (added, problems) = in_stream::complete(&config, &uses, &stream.held());
+        diagnostics.extend(problems);
+        if has_errors(&diagnostics) {
+            return Err(diagnostics);
+        }
+        if !added.is_empty() {
+            splices.push(stream.appended(&added));
+        }
     }
     if objects == 0 {
         // Helm 3 deploys an empty release (every component switched off, or an upgrade that
@@ -319,6 +348,8 @@ struct Done {
     splices: Vec<Splice>,
     diagnostics: Vec<Diagnostic>,
     plans: Vec<WorkloadPlan>,
+    /// What the document's workloads use, when the stream is checked for it.
+    uses: Vec<in_stream::Use>,
     yaml_error: Option<Diagnostic>,
     /// The document is a Kubernetes object that goes to the output.
     object: bool,
@@ -396,6 +427,46 @@ impl<'s> Stream<'s> {
                 .extend(filtered.splices.into_iter().map(|s| s.shifted(base))),
         }
         done.plans = filtered.plans;
+    }
+
+    /// The Secrets, PersistentVolumes and claims of the stream.
+    fn held(&self) -> in_stream::Held {
+        let mut held = in_stream::Held::default();
+        let namespace = self.options.namespace.as_deref().unwrap_or("default");
+        for (i, doc) in self.docs.iter().enumerate() {
+            let holds = doc.class == Class::Object
+                && (!doc.certain
+                    || doc
+                        .kind
+                        .as_deref()
+                        .is_some_and(|k| in_stream::HELD_KINDS.contains(&k)));
+            if let (true, Ok(tree)) = (holds, self.parse(i, &mut yaml::Spare::default()))
+                && let Some(root) = tree.root
+            {
+                held.add(&tree, root, namespace, self.place(i, None, None));
+            }
+        }
+        held
+    }
+
+    /// Objects added at the end of the stream, each a document of its own. In a Helm 4 stream
+    /// every document names the file it came from; these name stowage's.
+    fn appended(&self, objects: &[Value]) -> Splice {
+        let helm4 = memchr::memmem::find(self.text.as_bytes(), HELM4_FILENAME.as_bytes()).is_some();
+        let mut text = String::new();
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            text.push('\n');
+        }
+        for object in objects {
+            let mut object = object.clone();
+            if helm4 {
+                object["metadata"]["annotations"][HELM4_FILENAME] =
+                    Value::String(GENERATED_FILE.into());
+            }
+            text.push_str("---\n");
+            text.push_str(&edit::emit_document(&object, "\n"));
+        }
+        Splice::insert(self.text.len(), text)
     }
 
     /// The place of document `i`, with a position reported by the parser of its text.

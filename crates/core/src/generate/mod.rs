@@ -12,6 +12,7 @@
 //! Plain functions over the typed config: the CLI (`stowage generate`), and later the post-render,
 //! KRM and kustomize generator adapters, call them with their own file paths and namespaces.
 
+pub mod in_stream;
 pub mod json;
 pub mod keyfile;
 mod needs;

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::config;
 use crate::edit::{self, Addition, Edit, Splice, Written};
 use crate::filter::{self, Scratch};
+use crate::generate::in_stream;
 use crate::kinds;
 use crate::plan::Injector;
 use crate::post_render::Options;
@@ -89,12 +90,16 @@ pub fn run_fn(input: &[u8], options: &Options, strict: bool) -> FnOutcome {
         Ok(list) => list,
         Err(d) => return refuse(d),
     };
-    let (splices, annotated) = list.inject(options, strict);
+    let (splices, added, annotated) = list.inject(options, strict);
     let diagnostics: Vec<Diagnostic> = annotated.iter().map(|(d, _)| d.clone()).collect();
     let failed = has_errors(&diagnostics);
     // On an error the items stay as they came: only the results are added.
-    let splices = if failed { Vec::new() } else { splices };
-    let output = results::append(&tree, list.root, splices, &annotated);
+    let (splices, added) = if failed {
+        (Vec::new(), Vec::new())
+    } else {
+        (splices, added)
+    };
+    let output = results::append(&tree, list.root, splices, added, &annotated);
     FnOutcome {
         output,
         diagnostics,
@@ -152,15 +157,30 @@ impl<'t, 'a> List<'t, 'a> {
 
     /// The filter over every workload item: the insertions, and every diagnostic placed in the
     /// user's files.
-    fn inject(&self, options: &Options, strict: bool) -> (Vec<Splice>, Vec<Annotated>) {
+    fn inject(&self, options: &Options, strict: bool) -> (Vec<Splice>, Vec<Value>, Vec<Annotated>) {
+        let (splices, added, mut annotated) = self.inject_items(options);
+        if strict {
+            for (d, _) in &mut annotated {
+                if d.severity == Severity::Warning {
+                    d.severity = Severity::Error;
+                    d.message.push_str(" [--strict]");
+                }
+            }
+        }
+        (splices, added, annotated)
+    }
+
+    fn inject_items(&self, options: &Options) -> (Vec<Splice>, Vec<Value>, Vec<Annotated>) {
         let tree = self.tree;
-        let plain =
-            |diagnostics: Vec<Diagnostic>| diagnostics.into_iter().map(|d| (d, None)).collect();
+        let plain = |diagnostics: Vec<Diagnostic>| -> Vec<Annotated> {
+            diagnostics.into_iter().map(|d| (d, None)).collect()
+        };
+        let nothing = |diagnostics| (Vec::new(), Vec::new(), plain(diagnostics));
         // Refused for the whole list, before anything else: kpt and kustomize would not send it.
         if let Some((line, _, key)) = tree.find_duplicate_key() {
             let d = Diagnostic::error(self.place_of_line(line), format!("duplicate key `{key}`"))
                 .with_hint("Kubernetes tooling disagrees on which one wins: keep one");
-            return (Vec::new(), plain(vec![d]));
+            return nothing(vec![d]);
         }
         let function_config = match self
             .function_config
@@ -171,24 +191,24 @@ impl<'t, 'a> List<'t, 'a> {
             Err(e) => {
                 let d =
                     Diagnostic::error(Place::default(), format!("functionConfig: {}", e.message));
-                return (Vec::new(), plain(vec![d]));
+                return nothing(vec![d]);
             }
         };
         let persistence = match persistence_from_function_config(function_config.as_ref(), options)
         {
             Ok(p) => p,
-            Err(d) => return (Vec::new(), plain(d)),
+            Err(d) => return nothing(d),
         };
         let (config, mut diagnostics) = config::build(&persistence, function_config::ORIGIN);
         let renderer = match Renderer::new(options.templates.as_deref()) {
             Ok(r) => r,
             Err(m) => {
                 diagnostics.push(Diagnostic::error(Place::default(), m));
-                return (Vec::new(), plain(diagnostics));
+                return nothing(diagnostics);
             }
         };
         let Some(config) = config.filter(|_| !has_errors(&diagnostics)) else {
-            return (Vec::new(), plain(diagnostics));
+            return nothing(diagnostics);
         };
         let injector = match Injector::prepare(
             &config,
@@ -202,15 +222,23 @@ impl<'t, 'a> List<'t, 'a> {
             }
             Err(errors) => {
                 diagnostics.extend(errors);
-                return (Vec::new(), plain(diagnostics));
+                return nothing(diagnostics);
             }
         };
         let mut annotated: Vec<Annotated> = plain(diagnostics);
         let mut splices = Vec::new();
         let mut scratch = Scratch::default();
+        let namespace = options.namespace.as_deref().unwrap_or("default");
+        let (mut held, mut uses) = (in_stream::Held::default(), Vec::new());
         for (index, item) in self.items.iter().enumerate() {
             let kind = workload::string_at(tree, *item, &["kind"]);
             let api_version = workload::string_at(tree, *item, &["apiVersion"]);
+            let mut place = Place {
+                object: Some(filter::object_label(tree, *item)),
+                ..Place::default()
+            };
+            self.place_in_item(*item, index, &mut place);
+            held.add(tree, *item, namespace, place.clone());
             // A Persistence object among the items (the config file inside a kpt package) is a
             // resource of the package: it passes through untouched and is not a second config.
             if kinds::is_config(api_version, kind)
@@ -219,6 +247,12 @@ impl<'t, 'a> List<'t, 'a> {
                 continue;
             }
             let filtered = filter::inject(&injector, tree, *item, &mut scratch);
+            uses.extend(
+                filtered
+                    .plans
+                    .iter()
+                    .map(|p| in_stream::Use::of(p, place.clone())),
+            );
             for mut d in filtered.diagnostics {
                 self.place_in_item(*item, index, &mut d.place);
                 annotated.push((d, results::resource_ref(tree, *item)));
@@ -232,15 +266,9 @@ impl<'t, 'a> List<'t, 'a> {
                 None => splices.extend(filtered.splices),
             }
         }
-        if strict {
-            for (d, _) in &mut annotated {
-                if d.severity == Severity::Warning {
-                    d.severity = Severity::Error;
-                    d.message.push_str(" [--strict]");
-                }
-            }
-        }
-        (splices, annotated)
+        let (added, problems) = in_stream::complete(&config, &uses, &held);
+        annotated.extend(problems.into_iter().map(|d| (d, None)));
+        (splices, added, annotated)
     }
 
     /// Name the user's file in a place the filter gave for `item`: its path and index
@@ -286,31 +314,31 @@ impl<'t, 'a> List<'t, 'a> {
     }
 }
 
-/// The edit that adds `results` at the end of the ResourceList (or extends the ones there).
-fn results_edit(root: NodeId, results: Vec<Value>) -> Edit {
-    Edit {
-        at: root,
-        pointer: String::new(),
-        path: &["results"],
-        add: Addition::Items(results.into()),
-    }
-}
-
-/// The output: `tree.text` with the splices and the results.
+/// The output: `tree.text` with the splices, the objects added to `items` and the results at
+/// the end of the ResourceList (or after the results already there).
 fn spliced_with_results(
     tree: &Tree,
     root: NodeId,
     mut splices: Vec<Splice>,
+    added: Vec<Value>,
     results: Vec<Value>,
 ) -> Option<String> {
+    let append = |key: &'static [&'static str], items: Vec<Value>| Edit {
+        at: root,
+        pointer: String::new(),
+        path: key,
+        add: Addition::Items(items.into()),
+    };
+    let mut edits = Vec::new();
+    if !added.is_empty() {
+        edits.push(append(&["items"], added));
+    }
     if !results.is_empty() {
-        let added = edit::splices(
-            tree,
-            &[results_edit(root, results)],
-            &mut Written::default(),
-        )
-        .ok()?;
-        splices.extend(added);
+        edits.push(append(&["results"], results));
+    }
+    if !edits.is_empty() {
+        // Stable: the items' own insertions at the same offset are deeper, so go first.
+        splices.extend(edit::splices(tree, &edits, &mut Written::default()).ok()?);
         splices.sort_by_key(|s| s.range.start);
     }
     Some(edit::spliced(tree.text, &splices))

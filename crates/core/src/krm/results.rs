@@ -32,15 +32,19 @@ pub(super) fn append(
     tree: &Tree,
     root: NodeId,
     splices: Vec<Splice>,
+    added: Vec<Value>,
     annotated: &[Annotated],
 ) -> String {
     let results: Vec<Value> = annotated.iter().map(result).collect();
-    match spliced_with_results(tree, root, splices, results.clone()) {
+    match spliced_with_results(tree, root, splices, added.clone(), results.clone()) {
         Some(text) => text,
         // `results: null` written out, which text can't be inserted under: rewrite the list.
         None => {
             let mut value = tree.value(root, Default::default()).unwrap_or(Value::Null);
             if let Some(list) = value.as_object_mut() {
+                if let Some(Value::Array(items)) = list.get_mut("items") {
+                    items.extend(added);
+                }
                 list.insert("results".into(), Value::Array(results));
             }
             edit::emit_document(&value, "\n")

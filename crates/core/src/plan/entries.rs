@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::config::{CREDENTIALS_MOUNT_ROOT, CREDENTIALS_SUFFIX, Entry, Source, Store};
+use crate::generate;
 use crate::render::Renderer;
 
 /// One entry with the blocks rendered from it.
@@ -69,9 +70,9 @@ pub(super) fn prepare<'c>(
                 c.insert("secret".into(), json!(secret));
                 c.insert("mountOptions".into(), json!(mount_options));
                 if *store == Store::S3 {
-                    return Err(
-                        "`mount: csi` for s3 needs a PersistentVolume (Mountpoint for S3 has no inline volumes), which stowage does not generate yet; create the PV and PVC yourself and use `existingClaim`".into(),
-                    );
+                    // Mountpoint for S3 has no inline volumes: the pod mounts a claim, which the
+                    // adapter adds to the stream with its PersistentVolume.
+                    c.insert("claimName".into(), json!(generate::s3_claim_name(entry)));
                 }
             } else {
                 let dir = format!("{CREDENTIALS_MOUNT_ROOT}/{}", entry.name);
