@@ -63,7 +63,11 @@ pub fn legacy_plugin_main(config_path: &std::path::Path) -> i32 {
     };
     // kustomize passes a temp file name: name the config by its object instead.
     let origin = "Persistence plugin config";
-    match krm::run_legacy_plugin(&config, origin, &input, &options) {
+    // Key files are relative to the kustomization, kustomize's working dir for the plugin.
+    let base = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    match krm::run_legacy_plugin(&config, origin, &base, &input, &options) {
         Ok((output, diagnostics)) => {
             print_diagnostics(&diagnostics);
             crate::cli::print_stdout(&output)

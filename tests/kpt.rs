@@ -67,7 +67,7 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap() != "Kptfile")
+        .filter(|p| p.is_file() && p.file_name().unwrap() != "Kptfile")
         .map(|p| {
             (
                 p.file_name().unwrap().to_string_lossy().into_owned(),
@@ -208,4 +208,43 @@ fn eval_with_the_config_as_a_key_value_argument() {
         train.contains("claimName: \"results\"") && !train.contains("datasets"),
         "{train}"
     );
+}
+
+#[test]
+fn render_makes_the_secret_of_a_key_file_once() {
+    let dir = stowage_package("kpt-secret");
+    std::fs::create_dir(dir.join("keys")).unwrap();
+    // kpt reads every YAML and JSON file of a package as a resource, a key file too.
+    std::fs::write(dir.join(".krmignore"), "keys/\n").unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kustomize-generator/keys/s3.json"),
+        dir.join("keys/s3.json"),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(dir.join("persistence.yaml")).unwrap();
+    let config = config.replace(
+        "    datasets: {mountPath: /mnt/datasets, existingClaim: datasets, readOnly: true}",
+        "    datasets: {store: s3, bucket: s3://ml-datasets, secret: s3-credentials, secretKey: key.json}",
+    ) + "credentials:\n  datasets: keys/s3.json\n";
+    std::fs::write(dir.join("persistence.yaml"), config).unwrap();
+    // Key file paths are relative to where kpt runs.
+    let render_here = || {
+        kpt()
+            .args(["fn", "render", "--allow-exec", "."])
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    rendered(&render_here());
+    let after = files(&dir);
+    let secret = after
+        .iter()
+        .chain(files(&dir.join("ml")).iter())
+        .find(|(_, text)| text.contains("kind: \"Secret\"") || text.contains("kind: Secret"))
+        .map(|(name, text)| (name.clone(), text.clone()))
+        .expect("a Secret file");
+    assert!(secret.1.contains("namespace: \"ml\"") && secret.1.contains("key.json"), "{secret:?}");
+    assert!(after["train.yaml"].contains("secretName: \"s3-credentials\""));
+    rendered(&render_here());
+    assert_eq!(files(&dir), after);
 }

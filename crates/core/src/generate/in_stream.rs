@@ -85,6 +85,19 @@ fn without_tool_annotations(object: &mut Value) {
     }
 }
 
+impl Held {
+    pub fn has_secret(&self, namespace: &str, name: &str) -> bool {
+        self.secrets
+            .contains_key(&(namespace.to_string(), name.to_string()))
+    }
+
+    /// Remember a Secret made for the stream (its keys), as if the stream held it.
+    pub fn add_secret(&mut self, namespace: &str, name: &str, keys: Vec<String>, place: Place) {
+        self.secrets
+            .insert((namespace.to_string(), name.to_string()), (keys, place));
+    }
+}
+
 /// One workload's use of the config, and where it is.
 pub struct Use {
     pub namespace: String,

@@ -19,16 +19,22 @@ pub const S3_CAPACITY: &str = "1200Gi";
 const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "stowage");
 const ENTRY_LABEL: &str = "stowage.dev/entry";
 
-/// A Secret of type Opaque holding `data` (key → bytes), keys in sorted order.
+/// A Secret of type Opaque holding `data` (key → bytes), keys in sorted order. An empty
+/// namespace is left out (a kustomize generator's Secrets take the kustomization's).
 pub fn secret(name: &str, namespace: &str, data: &BTreeMap<String, Vec<u8>>) -> Value {
     let data: serde_json::Map<String, Value> = data
         .iter()
         .map(|(k, v)| (k.clone(), Value::String(base64(v))))
         .collect();
+    let metadata = if namespace.is_empty() {
+        json!({"name": name})
+    } else {
+        json!({"name": name, "namespace": namespace})
+    };
     json!({
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": metadata,
         "type": "Opaque",
         "data": data,
     })

@@ -1,20 +1,26 @@
 //! The legacy kustomize exec plugin (`kubectl kustomize --enable-alpha-plugins`): argv[1] is
-//! the plugin config (a `Persistence` object), the resources come on stdin as a YAML stream, so
-//! it is the post-render adapter with the config read from a file.
+//! the plugin config (a `Persistence` object). Under `transformers:` the resources come on stdin
+//! as a YAML stream, so it is the post-render adapter with the config read from a file; under
+//! `generators:` nothing comes in, and it makes the Secrets of the key files the config names
+//! ([`super::generator`]).
 
 use serde_json::Value;
 
+use super::generator;
+use crate::generate;
 use crate::kinds;
 use crate::post_render::{self, ConfigSource, Options};
-use crate::report::{Diagnostic, Place, has_errors};
+use crate::report::{Diagnostic, Place};
 use crate::stream::{self, Class};
 use crate::yaml;
 
 /// The legacy kustomize exec plugin: `config` is the plugin config file's text (a `stowage.dev/v1alpha1`
 /// Persistence object), `input` the resources stream. Returns the injected stream, or every problem.
+/// `base` is where the config's key file paths start: the kustomization's folder.
 pub fn run_legacy_plugin(
     config: &str,
     config_origin: &str,
+    base: &std::path::Path,
     input: &[u8],
     options: &Options,
 ) -> Result<(Vec<u8>, Vec<Diagnostic>), Vec<Diagnostic>> {
@@ -49,12 +55,9 @@ pub fn run_legacy_plugin(
     let docs =
         stream::split(input).map_err(|e| vec![Diagnostic::error(Place::default(), e.message)])?;
     if !docs.iter().any(|d| d.class == Class::Object) {
-        // Nothing to transform (or run as a generator): check the config, echo the input.
-        let (_, diagnostics) = crate::config::build(&persistence, config_origin);
-        if has_errors(&diagnostics) {
-            return Err(diagnostics);
-        }
-        return Ok((input.to_vec(), diagnostics));
+        // Run as a generator.
+        let (secrets, diagnostics) = generator::run(&value, &persistence, config_origin, base)?;
+        return Ok((generate::to_yaml(&secrets).into_bytes(), diagnostics));
     }
     let source = ConfigSource::values(&persistence, config_origin, options);
     post_render::post_render(input, source, options).map(|o| (o.output(input), o.diagnostics))

@@ -8,14 +8,18 @@
 //! only `results` are added, and the function exits 1.
 
 mod function_config;
+mod generator;
 mod legacy;
 mod results;
 
 use serde_json::Value;
 
-use crate::config;
+use std::path::Path;
+
+use crate::config::{self, Config};
 use crate::edit::{self, Addition, Edit, Splice, Written};
 use crate::filter::{self, Scratch};
+use crate::generate;
 use crate::generate::in_stream;
 use crate::kinds;
 use crate::plan::Injector;
@@ -266,9 +270,78 @@ impl<'t, 'a> List<'t, 'a> {
                 None => splices.extend(filtered.splices),
             }
         }
-        let (added, problems) = in_stream::complete(&config, &uses, &held);
+        let mut added = Vec::new();
+        if let Some(fc) = &function_config {
+            match generator::read(fc, function_config::ORIGIN, Path::new("")) {
+                Ok(Some(g)) if !g.credentials.is_empty() => {
+                    let made = self.secrets(&config, &g, &uses, &mut held);
+                    match made {
+                        Ok((secrets, notes)) => {
+                            added.extend(secrets);
+                            annotated.extend(plain(notes));
+                        }
+                        Err(d) => annotated.extend(plain(d)),
+                    }
+                }
+                Ok(_) => {}
+                Err(d) => annotated.extend(plain(d)),
+            }
+        }
+        let (objects, problems) = in_stream::complete(&config, &uses, &held);
+        added.extend(objects);
         annotated.extend(problems.into_iter().map(|d| (d, None)));
         (splices, added, annotated)
+    }
+
+    /// The Secrets of the functionConfig's key files. Under kustomize's `generators:` (no items)
+    /// without a namespace and named for hashing; in a package (kpt), in each namespace whose
+    /// workloads read them, and only where the package has no Secret of that name yet (delete it
+    /// to make it again from the key files).
+    fn secrets(
+        &self,
+        config: &Config,
+        g: &generator::Generator,
+        uses: &[in_stream::Use],
+        held: &mut in_stream::Held,
+    ) -> Result<(Vec<Value>, Vec<Diagnostic>), Vec<Diagnostic>> {
+        if self.items.is_empty() {
+            return generator::secrets(config, g);
+        }
+        let mut namespaces: Vec<String> = uses.iter().map(|u| u.namespace.clone()).collect();
+        namespaces.sort();
+        namespaces.dedup();
+        let unhashed = generator::Generator {
+            credentials: g.credentials.clone(),
+            hash: false,
+        };
+        let made = generate::generate(config, &unhashed.credentials, &namespaces)?;
+        let mut notes = made.diagnostics;
+        let mut secrets = Vec::new();
+        for secret in made.objects.into_iter().filter(|o| o["kind"] == "Secret") {
+            let name = secret["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            let namespace = secret["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            if held.has_secret(&namespace, &name) {
+                notes.push(Diagnostic::note(
+                    Place::default(),
+                    format!("the package already has the Secret `{name}` in namespace `{namespace}`: left as it is"),
+                )
+                .with_hint("delete it to make it again from the key files (after rotating a key)"));
+                continue;
+            }
+            let keys = secret["data"]
+                .as_object()
+                .map(|d| d.keys().cloned().collect())
+                .unwrap_or_default();
+            held.add_secret(&namespace, &name, keys, Place::default());
+            secrets.push(secret);
+        }
+        Ok((secrets, notes))
     }
 
     /// Name the user's file in a place the filter gave for `item`: its path and index
