@@ -46,17 +46,10 @@ fn template(helm: &Helm, args: &[&str]) -> String {
 fn render(major: u8, args: &[&str]) -> String {
     let s = Scratch::new(&format!("helm{major}"));
     let helm = Helm::new(major, s.path());
-    let mut all = if major == 3 {
-        vec![
-            "--post-renderer",
-            STOWAGE,
-            "--post-renderer-args",
-            "post-render",
-        ]
-    } else {
+    if major == 4 {
         helm.install_plugins(s.path());
-        vec!["--post-renderer", "stowage"]
-    };
+    }
+    let mut all = helm.post_renderer();
     all.extend(args);
     template(&helm, &all)
 }

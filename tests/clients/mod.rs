@@ -76,6 +76,7 @@ impl Drop for Scratch {
 /// default: Helm 4 installs a local plugin folder there whatever HELM_PLUGINS says (helm v4.3.2
 /// internal/plugin/installer/local_installer.go:168-180) and loads from HELM_PLUGINS.
 pub struct Helm {
+    pub major: u8,
     pub bin: PathBuf,
     pub home: PathBuf,
 }
@@ -88,8 +89,24 @@ impl Helm {
             std::fs::create_dir_all(home.join(d)).unwrap();
         }
         Helm {
+            major,
             bin,
             home: home.to_path_buf(),
+        }
+    }
+
+    /// How this Helm runs stowage: Helm 3 by path, `post-render` first; Helm 4 the `stowage`
+    /// plugin (install it first).
+    pub fn post_renderer(&self) -> Vec<&'static str> {
+        if self.major == 3 {
+            vec![
+                "--post-renderer",
+                STOWAGE,
+                "--post-renderer-args",
+                "post-render",
+            ]
+        } else {
+            vec!["--post-renderer", "stowage"]
         }
     }
 
