@@ -1,9 +1,9 @@
 //! The Helm plugins, the Argo CD Config Management Plugin and the GitOps CI step (issue 4).
 //!
-//! Real Helm, Argo CD and GitHub cannot run where stowage is built, so: both `plugin.yaml` files are
-//! checked against Helm 4's documented plugin.yaml rules (reference/protocols.md §2.2), and the
-//! scripts run for real with stand-ins (`testdata/plugins/fake-helm`, a fake `gh`) that record their
-//! argv, around the real stowage binary.
+//! Both `plugin.yaml` files are checked against Helm 4's documented plugin.yaml rules
+//! (reference/protocols.md §2.2), and the GitOps CI script runs with a fake `gh`. Real Helm runs
+//! the plugins in tests/helm.rs and tests/helm_diff.rs, the Argo CD plugin's scripts in
+//! tests/argocd.rs.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -74,19 +74,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A log written by fake-helm or the fake `gh`: one argv per `--- call` line.
+/// A log written by the fake `gh`: one argv per `--- call` line.
 fn calls(log: &Path) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     text.split("--- call\n")
         .filter(|c| !c.is_empty())
         .map(|c| c.lines().map(str::to_owned).collect())
         .collect()
-}
-
-/// `needle` occurs in `args` as consecutive elements.
-fn has_seq(args: &[String], needle: &[&str]) -> bool {
-    args.windows(needle.len())
-        .any(|w| w.iter().zip(needle).all(|(a, b)| a == b))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,7 +330,7 @@ fn post_renderer_plugin_yaml_follows_helm4_rules() {
             // Windows cannot exec scripts (helm#10180): a native .exe.
             assert_eq!(command, r"${HELM_PLUGIN_DIR}\bin\stowage.exe");
         } else {
-            // testdata/plugins/fake-helm's Helm 4 mode runs exactly this.
+            // tests/helm.rs runs it with real Helm 4.
             assert_eq!(command, "${HELM_PLUGIN_DIR}/bin/stowage", "{os}");
         }
     }
@@ -423,7 +417,6 @@ fn install_hooks_are_valid_scripts() {
         "helm-plugin-diff/bin/stowage-diff",
         "examples/argocd/generate.sh",
         "examples/gitops-ci/stowage-diff.sh",
-        "testdata/plugins/fake-helm",
     ] {
         let out = run(Command::new("sh").arg("-n").arg(root().join(script)));
         assert!(out.status.success(), "{script}");
@@ -516,167 +509,6 @@ fn argocd_plugin_yaml_is_a_config_management_plugin_running_generate_sh() {
         kustomization["configMapGenerator"][0]["files"][0],
         "plugin.yaml"
     );
-}
-
-/// generate.sh (or plugin.yaml's inline copy) in an app directory, with a fake `helm` on PATH.
-fn argocd_generate(
-    name: &str,
-    inline: bool,
-    env: &[(&str, &str)],
-    template: Option<&Path>,
-) -> (Output, Vec<Vec<String>>) {
-    let scratch = Scratch::new(name);
-    let app = scratch.path("app");
-    let bin = scratch.path("bin");
-    std::fs::create_dir_all(&app).unwrap();
-    std::fs::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(fixture("fake-helm"), bin.join("helm")).unwrap();
-    for f in ["persistence.yaml", "persistence-broken.yaml"] {
-        std::fs::copy(fixture(f), app.join(f)).unwrap();
-    }
-    let mut cmd = if inline {
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(
-            argocd_plugin()["spec"]["generate"]["args"][0]
-                .as_str()
-                .unwrap(),
-        );
-        c
-    } else {
-        Command::new(root().join("examples/argocd/generate.sh"))
-    };
-    cmd.current_dir(&app)
-        .env_clear()
-        .env("PATH", path_with(&[&bin]))
-        .env("TMPDIR", &scratch.0)
-        .env("FAKE_HELM_LOG", scratch.path("helm.log"))
-        .env("ARGOCD_APP_NAME", "trainer")
-        .env("ARGOCD_APP_NAMESPACE", "ml")
-        .env("ARGOCD_APP_REVISION", "0123456789abcdef")
-        .env(
-            "FAKE_HELM_TEMPLATE",
-            template
-                .map(Path::to_path_buf)
-                .unwrap_or(scratch.path("missing.yaml")),
-        );
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = run(&mut cmd);
-    let calls = calls(&scratch.path("helm.log"));
-    // Nothing left behind in the sidecar's /tmp.
-    let left: Vec<_> = std::fs::read_dir(&scratch.0)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with("stowage-cmp"))
-        .collect();
-    assert!(left.is_empty(), "temporary files left: {left:?}");
-    (out, calls)
-}
-
-#[test]
-fn argocd_generate_renders_the_chart_through_stowage() {
-    let rendered = fixture("chart-rendered.yaml");
-    let expected = std::fs::read_to_string(fixture("release-current.yaml")).unwrap();
-    for inline in [false, true] {
-        let (out, calls) = argocd_generate(
-            "argocd-ok",
-            inline,
-            &[
-                (
-                    "ARGOCD_ENV_HELM_ARGS",
-                    "--values values-prod.yaml --set image.tag=2.0 *.yaml",
-                ),
-                ("ARGOCD_ENV_STOWAGE_VALUES", "persistence.yaml"),
-            ],
-            Some(&rendered),
-        );
-        assert_eq!(out.status.code(), Some(0), "inline: {inline}");
-        // Injected for namespace ml, exactly as `stowage post-render --values ... --namespace ml`.
-        assert_eq!(text(&out.stdout), expected, "inline: {inline}");
-        assert_eq!(
-            calls,
-            [[
-                "template",
-                "trainer",
-                ".",
-                "--namespace",
-                "ml",
-                "--values",
-                "values-prod.yaml",
-                "--set",
-                "image.tag=2.0",
-                "*.yaml"
-            ]],
-            "HELM_ARGS split on whitespace, never globbed"
-        );
-    }
-    // Parameters (PARAM_*) work when no plugin env is set.
-    let (out, calls) = argocd_generate(
-        "argocd-params",
-        false,
-        &[
-            ("PARAM_STOWAGE_VALUES", "persistence.yaml"),
-            ("PARAM_HELM_ARGS", "--version 1.2.3"),
-        ],
-        Some(&rendered),
-    );
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(text(&out.stdout), expected);
-    assert!(has_seq(&calls[0], &["--version", "1.2.3"]));
-}
-
-#[test]
-fn argocd_generate_fails_whole_never_with_partial_output() {
-    let rendered = fixture("chart-rendered.yaml");
-    // stowage fails (an invalid config): non-zero, nothing on stdout, the reason on stderr.
-    let (out, _) = argocd_generate(
-        "argocd-bad-config",
-        false,
-        &[("ARGOCD_ENV_STOWAGE_VALUES", "persistence-broken.yaml")],
-        Some(&rendered),
-    );
-    assert_ne!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
-    assert!(text(&out.stderr).contains("mountPath"));
-
-    // No config anywhere (none in the stream, no values file): stowage fails, so does generate.
-    let (out, _) = argocd_generate("argocd-no-config", true, &[], Some(&rendered));
-    assert_ne!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
-
-    // helm fails.
-    let (out, _) = argocd_generate(
-        "argocd-helm-fails",
-        false,
-        &[("ARGOCD_ENV_STOWAGE_VALUES", "persistence.yaml")],
-        None,
-    );
-    assert_ne!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
-
-    // helm renders nothing: refused (blank output with prune would delete the app).
-    let scratch = Scratch::new("argocd-empty");
-    let empty = scratch.path("empty.yaml");
-    std::fs::write(&empty, "\n\n").unwrap();
-    let (out, _) = argocd_generate(
-        "argocd-empty",
-        false,
-        &[("ARGOCD_ENV_STOWAGE_VALUES", "persistence.yaml")],
-        Some(&empty),
-    );
-    assert_ne!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
-    assert!(text(&out.stderr).contains("rendered nothing"));
-
-    // No ARGOCD_APP_NAME (set -u).
-    let scratch = Scratch::new("argocd-unset");
-    let out = run(Command::new(root().join("examples/argocd/generate.sh"))
-        .current_dir(&scratch.0)
-        .env_clear()
-        .env("PATH", path_with(&[])));
-    assert_ne!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
