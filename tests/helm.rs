@@ -231,3 +231,42 @@ fn a_bad_config_fails_the_render_on_both_versions() {
         o.stderr
     );
 }
+
+/// The hook difference, made the same on both: `stowage.dev/inject: "false"` on the hook.
+#[test]
+fn helm4_leaves_an_annotated_hook_alone_like_helm3() {
+    let out = render(
+        4,
+        &[&STOWAGE_VALUES[..], &["--set", "injectHooks=false"]].concat(),
+    );
+    let hook = doc(&docs(&out), "trainer-prepare").to_string();
+    assert!(hook.contains("stowage.dev/inject"), "{hook}");
+    assert!(!hook.contains("volumes"), "{hook}");
+    check_templates(&out, "outputs-2-pvc");
+}
+
+/// Programs that embed Helm 4 choose a post-render strategy (helm v4.3.2 pkg/action/action.go:
+/// 92-117; the CLI always uses "combined"): testdata/helm4-embed installs client-side with each.
+/// "combined" post-renders hooks with the templates, "nohooks" leaves hooks alone as Helm 3 does;
+/// "separate" is in tests/needs_src.rs.
+#[test]
+fn helm4_embedded_combined_and_nohooks_strategies() {
+    let s = Scratch::new("helm4-embed");
+    let helm = Helm::new(4, s.path());
+    helm.install_plugins(s.path());
+    for (strategy, hook_injected) in [("combined", true), ("nohooks", false)] {
+        let mut c = clients::helm4_embed(&helm, strategy);
+        let out = ok(&mut c);
+        let all = docs(&out);
+        assert!(
+            doc(&all, "trainer-api").contains("out-pvc"),
+            "{strategy}: {out}"
+        );
+        let hook = doc(&all, "trainer-prepare");
+        assert_eq!(
+            hook.contains("out-pvc"),
+            hook_injected,
+            "{strategy}: {hook}"
+        );
+    }
+}

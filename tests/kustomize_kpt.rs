@@ -165,7 +165,11 @@ fn krm_exec_args_form_by_kustomize_version() {
         &krm,
     ));
     assert_ne!(o.code, 0);
-    assert!(o.stderr.contains(r#"unknown field \"args\""#), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(r#"unknown field \"args\""#),
+        "{}",
+        o.stderr
+    );
 
     let o = s.run(&mut build(
         "kubectl-1.37",

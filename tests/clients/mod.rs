@@ -155,6 +155,26 @@ impl Helm {
     }
 }
 
+/// testdata/helm4-embed installing testdata/charts/trainer as release `trainer` in namespace ml,
+/// client-side, through the `stowage` plugin of `helm` with post-render `strategy`; the config
+/// is in-stream (Helm values `persistence`: data1 and the outputs on claim out-pvc).
+pub fn helm4_embed(helm: &Helm, strategy: &str) -> Command {
+    let mut c = Command::new(tool("helm4-embed"));
+    c.args(["-strategy", strategy, "-namespace", "ml"]);
+    for v in [
+        "persistence.data.data1.mountPath=/data/1",
+        "persistence.data.data1.existingClaim=data-pvc",
+        "persistence.outputs.out.mountPath=/outputs",
+        "persistence.outputs.out.existingClaim=out-pvc",
+    ] {
+        c.args(["-set", v]);
+    }
+    c.args(["trainer", "testdata/charts/trainer"])
+        .current_dir(root());
+    helm.env(&mut c);
+    c
+}
+
 /// A copy of what `helm plugin install <checkout>` needs (plugin.yaml and the install hook) in
 /// `scratch/stowage`: Helm 4 installs a local folder as a symlink and the hook writes bin/ there,
 /// so tests must not install the checkout itself.
