@@ -37,6 +37,7 @@ pub fn bin_dir(dir: &Path, links: &[(&str, &Path)]) -> PathBuf {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     for (name, target) in links {
+        let _ = std::fs::remove_file(bin.join(name));
         std::os::unix::fs::symlink(target, bin.join(name)).unwrap();
     }
     bin
