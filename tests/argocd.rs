@@ -318,7 +318,7 @@ impl Drop for ChartRepo {
 
 /// A chart whose locked dependency comes from an HTTP repository the sidecar's Helm never added:
 /// plain `helm dependency build` refuses it (helm v3.21.4 and v4.3.2
-/// pkg/downloader/manager.go:133 via hasAllRepos); plugin.yaml's init adds the repository first.
+/// pkg/downloader/manager.go:132 and :137, hasAllRepos); plugin.yaml's init adds the repository first.
 #[test]
 fn init_builds_locked_dependencies_from_a_repository_never_added() {
     for major in [3, 4] {
