@@ -8,11 +8,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config;
-use crate::diff;
-use crate::inject::{self, ConfigSource, Options};
-use crate::report::{Diagnostic, Severity, has_errors};
-use crate::yaml::Limits;
+use stowage_core::config;
+use stowage_core::diff;
+use stowage_core::generate;
+use stowage_core::post_render::{self, ConfigSource, Options};
+use stowage_core::report::{Diagnostic, Severity, has_errors};
+use stowage_core::yaml::Limits;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,13 +37,25 @@ enum Command {
     /// which is removed from the output.
     PostRender(PostRenderArgs),
     /// Check a persistence config alone and report every problem.
+    ///
+    /// On success, also lists on stderr what each namespace must hold for the config: Secrets with
+    /// their keys, and claims.
     Validate {
         #[command(flatten)]
         values: ValuesArgs,
         /// Treat warnings as errors.
         #[arg(long)]
         strict: bool,
+        /// A namespace the workloads run in (repeatable); default `default`.
+        #[arg(long, short = 'n', value_name = "NS", value_parser = namespace_name)]
+        namespace: Vec<String>,
     },
+    /// Print what the cluster must hold for the config, ready for `kubectl apply -f -`.
+    ///
+    /// One Secret per distinct `secret`, one key per `secretKey` holding its key file (checked for
+    /// the entry's store), and for s3 entries with `mount: csi` a PersistentVolume and its claim;
+    /// in every namespace given.
+    Generate(GenerateArgs),
     /// Print the JSON Schema (draft 2020-12) of the `persistence` value, for a chart's values.schema.json.
     Schema,
     /// KRM function (kustomize, kpt): a ResourceList on stdin, the injected ResourceList on stdout.
@@ -85,6 +98,21 @@ struct ValuesArgs {
     /// earlier ones key by key, like Helm).
     #[arg(long = "values", short = 'f', value_name = "FILE")]
     files: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct GenerateArgs {
+    #[command(flatten)]
+    values: ValuesArgs,
+    /// The key file of a bucket entry (repeatable), e.g. `--credentials data-s3=./s3.json`.
+    #[arg(long = "credentials", value_name = "ENTRY=FILE", value_parser = credentials_arg)]
+    credentials: Vec<generate::KeyFileArg>,
+    /// A namespace to make the objects in (repeatable); default `default`.
+    #[arg(long, short = 'n', value_name = "NS", value_parser = namespace_name)]
+    namespace: Vec<String>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Args, Debug)]
@@ -174,7 +202,7 @@ struct LimitArgs {
 /// Run the CLI; returns the process exit code.
 pub fn run() -> i32 {
     if let Some(config) = legacy_plugin_config() {
-        return crate::krm::legacy_plugin_main(&config);
+        return crate::kustomize::legacy_plugin_main(&config);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -189,12 +217,19 @@ pub fn run() -> i32 {
             print_stdout(config::schema().as_bytes());
             0
         }
-        Command::Validate { values, strict } => validate(&values.files, strict),
+        Command::Validate {
+            values,
+            strict,
+            namespace,
+        } => validate(&values.files, strict, &namespaces(namespace)),
+        Command::Generate(args) => generate(args),
         Command::PostRender(args) => post_render(args),
         Command::Diff(args) => diff_main(args),
-        Command::Fn { strict, limits } => crate::krm::fn_main(&limits.options(None, None), strict),
+        Command::Fn { strict, limits } => {
+            crate::kustomize::fn_main(&limits.options(None, None), strict)
+        }
         Command::KustomizePlugin(KustomizePluginCommand::Install { dir }) => {
-            crate::krm::install_plugin_main(dir)
+            crate::kustomize::install_plugin_main(dir)
         }
     }
 }
@@ -207,7 +242,7 @@ fn legacy_plugin_config() -> Option<PathBuf> {
     let by_name = args
         .first()
         .and_then(|a| std::path::Path::new(a).file_name())
-        .is_some_and(|n| n == crate::inject::CONFIG_KIND);
+        .is_some_and(|n| n == stowage_core::kinds::CONFIG_KIND);
     let by_env = std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_STRING").is_some() && {
         use clap::CommandFactory;
         let f = first.to_string_lossy();
@@ -218,7 +253,7 @@ fn legacy_plugin_config() -> Option<PathBuf> {
     (by_name || by_env).then(|| PathBuf::from(first))
 }
 
-fn validate(files: &[PathBuf], strict: bool) -> i32 {
+fn validate(files: &[PathBuf], strict: bool, namespaces: &[String]) -> i32 {
     if files.is_empty() {
         eprintln!("error: `stowage validate` needs at least one --values FILE");
         return 2;
@@ -227,25 +262,66 @@ fn validate(files: &[PathBuf], strict: bool) -> i32 {
         Ok(v) => v,
         Err(diagnostics) => return report(&diagnostics, strict),
     };
-    let (_, diagnostics) = config::build(&persistence, &origin(files));
+    let (config, diagnostics) = config::build(&persistence, &origin(files));
     let code = report(&diagnostics, strict);
     if code == 0 {
+        if let Some(config) = config {
+            for ns in namespaces {
+                eprint!("{}", generate::describe(&generate::needs(&config, ns)));
+            }
+        }
         eprintln!("config is valid");
     }
     code
 }
 
+fn generate(args: GenerateArgs) -> i32 {
+    if args.values.files.is_empty() {
+        eprintln!("error: `stowage generate` needs at least one --values FILE");
+        return 2;
+    }
+    let persistence = match config::load_values_files(&args.values.files) {
+        Ok(v) => v,
+        Err(diagnostics) => return report(&diagnostics, args.strict),
+    };
+    let (config, mut diagnostics) = config::build(&persistence, &origin(&args.values.files));
+    let Some(config) = config.filter(|_| !has_errors(&diagnostics)) else {
+        return report(&diagnostics, args.strict);
+    };
+    match generate::generate(&config, &args.credentials, &namespaces(args.namespace)) {
+        Ok(made) => {
+            diagnostics.extend(made.diagnostics);
+            match report(&diagnostics, args.strict) {
+                0 => print_stdout(generate::to_yaml(&made.objects).as_bytes()),
+                code => code,
+            }
+        }
+        Err(more) => {
+            diagnostics.extend(more);
+            report(&diagnostics, args.strict).max(1)
+        }
+    }
+}
+
+/// The namespaces asked for, each once, in order; `default` when none.
+fn namespaces(mut given: Vec<String>) -> Vec<String> {
+    if given.is_empty() {
+        given.push("default".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    given.retain(|n| seen.insert(n.clone()));
+    given
+}
+
 fn post_render(args: PostRenderArgs) -> i32 {
     let options = args.limits.options(args.namespace.clone(), args.templates);
-    // The config needs nothing from the stream: it is built on a second thread while stdin is read
-    // and split (a third of the time before the first workload, design.md §9). Values files that
-    // don't load are still reported before stdin is read.
+    // Values files that don't load are reported before stdin is read.
     let source = if args.values.files.is_empty() {
         ConfigSource::InStream
     } else {
         match config::load_values_files(&args.values.files) {
             Ok(persistence) => {
-                ConfigSource::build_aside(persistence, origin(&args.values.files), options.clone())
+                ConfigSource::values(&persistence, &origin(&args.values.files), &options)
             }
             Err(diagnostics) => return report(&diagnostics, args.strict),
         }
@@ -266,7 +342,7 @@ fn post_render(args: PostRenderArgs) -> i32 {
         },
         None => None,
     };
-    match inject::post_render(&input, source, &options) {
+    match post_render::post_render(&input, source, &options) {
         Ok(outcome) => {
             let code = report(&outcome.diagnostics, args.strict);
             if code != 0 {
@@ -445,9 +521,23 @@ fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> i32 
     }
 }
 
+/// `ENTRY=FILE` of `--credentials`: the entry, the path, and the argument as messages name it.
+fn credentials_arg(s: &str) -> Result<generate::KeyFileArg, String> {
+    match s.split_once('=') {
+        Some((entry, file)) if !entry.is_empty() && !file.is_empty() => Ok(generate::KeyFileArg {
+            entry: entry.to_string(),
+            path: PathBuf::from(file),
+            label: format!("--credentials {s}"),
+        }),
+        _ => Err(format!(
+            "`{s}` is not ENTRY=FILE (e.g. `--credentials data-s3=./s3.json`)"
+        )),
+    }
+}
+
 /// A namespace is a DNS-1123 label; it becomes part of the outputs path, so nothing else may pass.
 fn namespace_name(s: &str) -> Result<String, String> {
-    if crate::k8s::is_dns1123_label(s) {
+    if stowage_core::k8s::is_dns1123_label(s) {
         Ok(s.to_string())
     } else {
         Err(format!(

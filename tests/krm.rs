@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
-use stowage::yaml::{Limits, parse_value};
+use stowage_core::yaml::{Limits, parse_value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stowage");
 
@@ -186,7 +186,7 @@ fn fn_is_idempotent() {
     for name in ["persistence-fn-config.yaml", "configmap-fn-config.yaml"] {
         let (code, first, _) = run_fn(&fixture(name));
         assert_eq!(code, 0);
-        let text = stowage::edit::emit_document(&first, "\n");
+        let text = stowage_core::edit::emit_document(&first, "\n");
         let (code, second, stderr) = run_fn(text.as_bytes());
         assert_eq!(code, 0, "{stderr}");
         assert_eq!(first["items"], second["items"], "{name}");

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use stowage::stream::{self, Class};
-use stowage::yaml::{Limits, parse_value};
+use stowage_core::stream::{self, Class};
+use stowage_core::yaml::{Limits, parse_value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stowage");
 

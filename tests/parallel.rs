@@ -1,23 +1,16 @@
-//! A stream with over `inject::PARALLEL_BYTES` (1 MiB) of workloads is injected on two threads,
+//! A stream with over `post_render::PARALLEL_BYTES` (1 MiB) of workloads is injected on two threads,
 //! which take runs of documents in turn. Its output and its diagnostics must be those of one
 //! thread: the same bytes as each document injected on its own, and errors in stream order.
-//! Both second threads are checked: one spawned for pass 2 (a config given as a value), and the
-//! thread that built the config (`ConfigSource::build_aside`, as the CLI does).
 
 use serde_json::json;
-use stowage::inject::{self, ConfigSource, Options};
+use stowage_core::post_render::{self, ConfigSource, Options};
 
-/// The config, built here or on the thread that then helps with pass 2.
-fn config(aside: bool) -> ConfigSource {
+fn config() -> ConfigSource {
     let persistence = json!({
         "data": {"datasets": {"mountPath": "/mnt/datasets", "existingClaim": "datasets", "readOnly": true}},
         "outputs": {"results": {"mountPath": "/mnt/outputs", "existingClaim": "results"}},
     });
-    if aside {
-        ConfigSource::build_aside(persistence, "values.yaml".into(), Options::default())
-    } else {
-        ConfigSource::values(&persistence, "values.yaml", &Options::default())
-    }
+    ConfigSource::values(&persistence, "values.yaml", &Options::default())
 }
 
 /// Workload `i` (about 900 bytes) with a ConfigMap after it.
@@ -34,13 +27,13 @@ fn config_map(i: usize) -> String {
     )
 }
 
-/// 1,500 workloads, their `volumes` chosen by `volumes`: over [`inject::PARALLEL_BYTES`] of them.
+/// 1,500 workloads, their `volumes` chosen by `volumes`: over [`post_render::PARALLEL_BYTES`] of them.
 const N: usize = 1500;
 
 fn stream(volumes: impl Fn(usize) -> &'static str) -> String {
     let workloads: Vec<String> = (0..N).map(|i| workload(i, volumes(i))).collect();
     assert!(
-        workloads.iter().map(String::len).sum::<usize>() > inject::PARALLEL_BYTES,
+        workloads.iter().map(String::len).sum::<usize>() > post_render::PARALLEL_BYTES,
         "the stream must be large enough for two threads"
     );
     (0..N)
@@ -48,8 +41,8 @@ fn stream(volumes: impl Fn(usize) -> &'static str) -> String {
         .collect()
 }
 
-fn output(input: &str, aside: bool) -> Result<String, Vec<String>> {
-    match inject::post_render(input.as_bytes(), config(aside), &Options::default()) {
+fn output(input: &str) -> Result<String, Vec<String>> {
+    match post_render::post_render(input.as_bytes(), config(), &Options::default()) {
         Ok(outcome) => Ok(String::from_utf8(outcome.output(input.as_bytes())).unwrap()),
         Err(diagnostics) => Err(diagnostics.iter().map(|d| d.to_string()).collect()),
     }
@@ -59,16 +52,10 @@ fn output(input: &str, aside: bool) -> Result<String, Vec<String>> {
 fn two_halves_write_what_one_document_at_a_time_writes() {
     let whole = stream(|_| "");
     let one_at_a_time: String = (0..N)
-        .map(|i| output(&(workload(i, "") + &config_map(i)), false).unwrap())
+        .map(|i| output(&(workload(i, "") + &config_map(i))).unwrap())
         .collect();
     assert!(one_at_a_time.len() > whole.len());
-    for aside in [false, true] {
-        assert_eq!(
-            output(&whole, aside).unwrap(),
-            one_at_a_time,
-            "aside: {aside}"
-        );
-    }
+    assert_eq!(output(&whole).unwrap(), one_at_a_time);
 }
 
 #[test]
@@ -80,8 +67,8 @@ fn errors_of_both_halves_come_in_stream_order() {
         40 | 1000 => "      volumes: [\n",
         _ => "",
     });
-    for aside in [false, true] {
-        let errors = output(&whole, aside).unwrap_err();
+    {
+        let errors = output(&whole).unwrap_err();
         let documents: Vec<&str> = errors
             .iter()
             .map(|e| e.split(" (line").next().unwrap_or(e))
@@ -96,7 +83,7 @@ fn errors_of_both_halves_come_in_stream_order() {
                 "error: document 11",
                 "error: document 2601"
             ],
-            "aside: {aside}: {errors:#?}"
+            "{errors:#?}"
         );
     }
 }

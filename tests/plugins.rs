@@ -88,7 +88,7 @@ fn calls(log: &Path) -> Vec<Vec<String>> {
 
 fn load_yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap();
-    let ours = stowage::yaml::parse_value(&text, stowage::yaml::Limits::default())
+    let ours = stowage_core::yaml::parse_value(&text, stowage_core::yaml::Limits::default())
         .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
     // An independent reader agrees on the value.
     let judge: Value = serde_saphyr::from_str(&text).unwrap();

@@ -1,13 +1,13 @@
 //! Property tests (issue 2): generated Helm-like streams and random configs through
-//! `stowage::inject::post_render`, judged by an independent YAML parser (`serde_saphyr`).
+//! `stowage_core::post_render::post_render`, judged by an independent YAML parser (`serde_saphyr`).
 
 mod common;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use stowage::inject::{ConfigSource, Options, Outcome, post_render};
-use stowage::plan::WorkloadPlan;
-use stowage::report::Severity;
+use stowage_core::plan::WorkloadPlan;
+use stowage_core::post_render::{ConfigSource, Options, Outcome, post_render};
+use stowage_core::report::Severity;
 
 /// A tiny deterministic generator: proptest picks the seed, this picks the shapes.
 struct Rng(u64);
@@ -87,7 +87,7 @@ impl Gen {
             return;
         }
         out.push_str(&format!("{ind}{key}:\n"));
-        let li = if style % 2 == 0 { "" } else { "  " };
+        let li = if style.is_multiple_of(2) { "" } else { "  " };
         for item in items {
             for (j, line) in item.iter().enumerate() {
                 let lead = if j == 0 { "- " } else { "  " };
@@ -454,7 +454,7 @@ fn is_workload(kind: &str) -> bool {
     )
 }
 
-fn pod_template<'a>(doc: &'a mut Value) -> &'a mut Value {
+fn pod_template(doc: &mut Value) -> &mut Value {
     match doc["kind"].as_str().unwrap() {
         "Pod" => doc,
         "CronJob" => &mut doc["spec"]["jobTemplate"]["spec"]["template"],
@@ -554,8 +554,8 @@ proptest! {
     fn untouched_documents_byte_identical(seed in any::<u64>()) {
         let (input, cfg) = case(seed);
         let out = run(input.as_bytes(), &cfg);
-        let a = stowage::stream::split(input.as_bytes()).unwrap();
-        let b = stowage::stream::split(&out.output).unwrap();
+        let a = stowage_core::stream::split(input.as_bytes()).unwrap();
+        let b = stowage_core::stream::split(&out.output).unwrap();
         prop_assert_eq!(a.len(), b.len());
         let docs = judge(input.as_bytes());
         // Judge documents and split documents line up (every generated document has content).

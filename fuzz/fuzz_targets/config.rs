@@ -1,5 +1,5 @@
-//! The config loader: `stowage::yaml::parse_value` (what `load_values_files` and the in-stream
-//! config go through) and `stowage::config::build`, on arbitrary text read as a values file, and
+//! The config loader: `stowage_yaml::parse_value` (what `load_values_files` and the in-stream
+//! config go through) and `stowage_core::config::build`, on arbitrary text read as a values file, and
 //! on the same value read as the `persistence` value itself.
 //!
 //! Invariants: no panic; a config comes back exactly when there is no error; every diagnostic
@@ -9,9 +9,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use stowage::config::{self, Source};
-use stowage::report::{Severity, has_errors};
-use stowage::yaml::{self, Limits};
+use stowage_core::config::{self, Source};
+use stowage_core::report::{Severity, has_errors};
+use stowage_yaml::{self, Limits};
 
 /// design.md §2: these paths, and their parents, are refused unless allowed ...
 const SENSITIVE: &[&str] = &[

@@ -1,4 +1,4 @@
-//! The whole post-render job (`stowage::inject::post_render`: split, parse, plan, lossless edit)
+//! The whole post-render job (`stowage_core::post_render::post_render`: split, parse, plan, lossless edit)
 //! on arbitrary streams, with one of a few configs picked by the first byte.
 //!
 //! Invariants: no panic; on success the input is a subsequence of the output (insert-only) unless
@@ -9,8 +9,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
-use stowage::inject::{ConfigSource, Options, post_render};
-use stowage::report::Severity;
+use stowage_core::post_render::{ConfigSource, Options, post_render};
+use stowage_core::report::Severity;
 
 fn configs() -> Vec<Option<Value>> {
     vec![
@@ -95,7 +95,7 @@ fuzz_target!(|data: &[u8]| {
             String::from_utf8_lossy(&output)
         );
     }
-    stowage::stream::split(&output).expect("the output is valid UTF-8 without NUL");
+    stowage_core::stream::split(&output).expect("the output is valid UTF-8 without NUL");
     if chosen.is_none() {
         return; // the second run would have no config
     }

@@ -1,4 +1,4 @@
-//! The stream splitter (`stowage::stream::split`) on arbitrary bytes.
+//! The stream splitter (`stowage_core::stream::split`) on arbitrary bytes.
 //!
 //! Invariants: the chunks tile the input (concatenation identity); `body`, `head()`, `tail()` and
 //! `parse_range()` lie inside the chunk; line numbers count the input's line breaks; `split`
@@ -9,8 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stowage::stream::{self, BOM, Class};
-use stowage::yaml::{self, Limits};
+use stowage_core::stream::{self, BOM, Class};
+use stowage_yaml::{self, Limits};
 
 fn breaks(s: &[u8]) -> usize {
     (0..s.len())

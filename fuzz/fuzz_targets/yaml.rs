@@ -1,4 +1,4 @@
-//! The span-keeping YAML parser under the lossless editor (`stowage::yaml::parse`), on arbitrary
+//! The span-keeping YAML parser under the lossless editor (`stowage_yaml::parse`), on arbitrary
 //! text.
 //!
 //! Invariants: no panic; every node's byte span lies inside the text, on character boundaries,
@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stowage::yaml::{self, Kind, Limits, NodeId, Tree};
+use stowage_yaml::{self, Kind, Limits, NodeId, Tree};
 
 fn check(tree: &Tree, id: NodeId, depth: usize, seen: &mut usize) {
     *seen += 1;

@@ -1,4 +1,4 @@
-//! The fast path of the YAML reader (`stowage::yaml::parse_fast`) against granit-parser
+//! The fast path of the YAML reader (`stowage_yaml::parse_fast`) against granit-parser
 //! (`parse_granit`), on arbitrary text.
 //!
 //! Invariants: no panic; where the fast path reads a text, granit reads it too and builds the
@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stowage::yaml::{Limits, NodeId, parse_fast, parse_granit};
+use stowage_yaml::{Limits, NodeId, parse_fast, parse_granit};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -421,3 +421,13 @@ def test_node_contained_flow_to_block_is_a_change():
     a = streams.compose_chunk(b"a: {b: 1}\n")
     assert "collection style" in streams.node_contained(a, streams.compose_chunk(b"a:\n  b: 1\n"))
     assert streams.node_contained(a, streams.compose_chunk(b"a: {b: 1, c: 2}\nd: 3\n")) is None
+
+
+# --- kpt_check.py -------------------------------------------------------------------------------
+
+def test_kpt_check_accepts_insertions_only():
+    import kpt_check
+    before = "a:\n  env: []\n  b: 1\n"
+    assert kpt_check.only_insertions(before, "a:\n  env: [{x: 1}]\n  b: 1\n  c: 2\n") == []
+    assert kpt_check.only_insertions(before, "a:\n  env: []\n  b: 2\n") == ["line 3:   b: 1"]
+    assert kpt_check.only_insertions(before, "a:\n  b: 1\n") == ["line 2:   env: []"]

@@ -1,0 +1,555 @@
+//! The post-render adapter: a manifest stream in, the same stream with volumes injected out.
+//!
+//! read → split → config → the per-object filter for each document → write. Documents that
+//! can't hold a workload are never parsed and are copied byte for byte; the others are parsed
+//! one at a time (on two threads for a large stream) so memory stays near the input plus the
+//! insertions. Either the whole stream comes out, or nothing does and every problem is reported.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::config::{self, Config};
+use crate::edit::{self, Splice};
+use crate::filter::{self, Scratch};
+use crate::kinds;
+use crate::parallel;
+use crate::plan::{Injector, WorkloadPlan};
+use crate::render::Renderer;
+use crate::report::{Diagnostic, Place, has_errors};
+use crate::stream::{self, Class, Document};
+use crate::workload;
+use crate::yaml::{self, Limits, Tree};
+
+/// The Helm 4 annotation naming the template a document came from (Helm 3 writes `# Source:`).
+pub const HELM4_FILENAME: &str = "postrenderer.helm.sh/postrender-filename";
+/// The annotation that makes an object a Helm hook.
+pub const HELM_HOOK: &str = "helm.sh/hook";
+
+/// Where the config comes from: exactly one place.
+pub enum ConfigSource {
+    /// `--values FILE...` (or a functionConfig, a plugin config): the `persistence` value, built.
+    Values(Box<Built>),
+    /// A `stowage.dev/v1alpha1 Persistence` document in the stream.
+    InStream,
+}
+
+impl ConfigSource {
+    /// The config of a `persistence` value, built for `options` (its templates).
+    pub fn values(persistence: &Value, origin: &str, options: &Options) -> ConfigSource {
+        ConfigSource::Values(Box::new(Built::new(persistence, origin, options)))
+    }
+}
+
+/// A config and the templates, built; their problems are reported once the stream is read, in
+/// the order post-render always reports them.
+pub struct Built {
+    renderer: Result<Renderer, String>,
+    config: Option<Config>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Built {
+    fn new(persistence: &Value, origin: &str, options: &Options) -> Built {
+        let (config, diagnostics) = config::build(persistence, origin);
+        Built {
+            renderer: Renderer::new(options.templates.as_deref()),
+            config,
+            diagnostics,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Namespace of objects without `metadata.namespace`; `default` when `None`.
+    pub namespace: Option<String>,
+    /// A directory of templates that replace the built-in ones.
+    pub templates: Option<PathBuf>,
+    pub max_input_bytes: usize,
+    pub max_documents: usize,
+    pub yaml: Limits,
+    /// Keep the plan of every workload in [`Outcome::plans`]. Off by default: the CLI doesn't
+    /// read them, and on a large release they are a tenth of the peak memory.
+    pub keep_plans: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            namespace: None,
+            templates: None,
+            max_input_bytes: 256 << 20,
+            max_documents: 100_000,
+            yaml: Limits::default(),
+            keep_plans: false,
+        }
+    }
+}
+
+pub struct Outcome {
+    /// What changes in the input, in order: the output is the input with these applied. Only the
+    /// inserted text is held, not a second copy of the stream.
+    pub splices: Vec<Splice>,
+    /// Warnings and notes (errors make `post_render` fail instead).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The plan of every workload, when [`Options::keep_plans`] asks for them.
+    pub plans: Vec<WorkloadPlan>,
+}
+
+impl Outcome {
+    /// Write the output: `input` with the splices applied.
+    pub fn write_to(
+        &self,
+        input: &[u8],
+        out: &mut (impl std::io::Write + ?Sized),
+    ) -> std::io::Result<()> {
+        edit::write(input, &self.splices, out)
+    }
+
+    /// The output as bytes.
+    pub fn output(&self, input: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_to(input, &mut out)
+            .expect("writing to a Vec never fails");
+        out
+    }
+}
+
+/// Below this many bytes of documents to parse, a second thread costs more than it saves.
+pub const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Documents a thread takes at a time (a few workloads with their ConfigMaps and Services).
+const RUN: usize = 16;
+
+pub fn post_render(
+    input: &[u8],
+    source: ConfigSource,
+    options: &Options,
+) -> Result<Outcome, Vec<Diagnostic>> {
+    let (text, docs) = split_bounded(input, options.max_input_bytes, options.max_documents)
+        .map_err(|d| vec![d])?;
+    let stream = Stream {
+        text,
+        docs: &docs,
+        options,
+    };
+
+    // Pass 1: the config, and the kind of every document the line scan could not read. Workloads
+    // are parsed one at a time in pass 2.
+    let mut kinds: Vec<Option<String>> = docs.iter().map(|d| d.kind.clone()).collect();
+    let mut config_docs: Vec<(usize, Value)> = Vec::new();
+    let mut yaml_errors: Vec<(usize, Diagnostic)> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let config_like = doc.kind.as_deref() == Some(kinds::CONFIG_KIND);
+        if doc.class != Class::Object || (doc.certain && doc.kind.is_some() && !config_like) {
+            continue;
+        }
+        // A document with no `kind` is no Kubernetes object: read it, so broken YAML is reported.
+        match stream.parse(i, &mut yaml::Spare::default()) {
+            Ok(tree) => {
+                let root = tree.root;
+                let field = |k: &str| root.and_then(|r| workload::string_at(&tree, r, &[k]));
+                kinds[i] = field("kind").map(str::to_string);
+                if kinds::is_config(field("apiVersion"), field("kind")) {
+                    let value = root.map_or(Ok(Value::Null), |r| tree.value(r, options.yaml));
+                    match value {
+                        Ok(v) => config_docs.push((i, v)),
+                        Err(e) => {
+                            let d = Diagnostic::error(
+                                stream.place(
+                                    i,
+                                    Some(kinds::CONFIG_KIND.into()),
+                                    Some((e.line, e.column)),
+                                ),
+                                e.message,
+                            );
+                            return Err(vec![d]);
+                        }
+                    }
+                }
+            }
+            Err(d) => yaml_errors.push((i, d)),
+        }
+    }
+    let mut diagnostics = Vec::new();
+    let built = match (source, config_docs.as_slice()) {
+        (ConfigSource::Values(built), []) => *built,
+        (ConfigSource::Values(_), [(i, _), ..]) => {
+            return Err(vec![
+                Diagnostic::error(
+                    stream.place(*i, Some(kinds::CONFIG_KIND.into()), None),
+                    "config given twice: by --values and by this in-stream Persistence document",
+                )
+                .with_hint("use one: drop --values, or stop rendering the Persistence document"),
+            ]);
+        }
+        (ConfigSource::InStream, []) if yaml_errors.is_empty() => {
+            if let Some(note) = stream.passes_without_config() {
+                return Ok(Outcome {
+                    splices: Vec::new(),
+                    diagnostics: vec![note],
+                    plans: Vec::new(),
+                });
+            }
+            let missing = Diagnostic::error(Place::default(), "no persistence config").with_hint(
+                "pass --values FILE, or render a `apiVersion: stowage.dev/v1alpha1, kind: Persistence` document into the stream",
+            );
+            return Err(stream.with_yaml_errors(yaml_errors, &kinds, vec![missing]));
+        }
+        (ConfigSource::InStream, []) => {
+            return Err(stream.with_yaml_errors(yaml_errors, &kinds, Vec::new()));
+        }
+        (ConfigSource::InStream, [(i, value)]) => {
+            let spec = value.get("spec").cloned().unwrap_or(Value::Null);
+            Built::new(
+                &spec,
+                &format!("in-stream Persistence document {}", i + 1),
+                options,
+            )
+        }
+        (ConfigSource::InStream, [_, (j, _), ..]) => {
+            return Err(vec![
+                Diagnostic::error(
+                    stream.place(*j, Some(kinds::CONFIG_KIND.into()), None),
+                    "a second in-stream Persistence document",
+                )
+                .with_hint("render exactly one"),
+            ]);
+        }
+    };
+    let renderer = built
+        .renderer
+        .map_err(|m| vec![Diagnostic::error(Place::default(), m)])?;
+    diagnostics.extend(built.diagnostics);
+    let config = match built.config {
+        Some(c) if !has_errors(&diagnostics) => c,
+        _ => return Err(stream.with_yaml_errors(yaml_errors, &kinds, diagnostics)),
+    };
+    let (injector, warnings) = Injector::prepare(
+        &config,
+        &renderer,
+        options.namespace.as_deref(),
+        options.yaml,
+    )
+    .map_err(|mut errors| {
+        diagnostics.append(&mut errors);
+        std::mem::take(&mut diagnostics)
+    })?;
+    diagnostics.extend(warnings);
+
+    // Pass 2: the filter over every document that may hold a workload; the config document goes.
+    let to_parse = |i: &usize| {
+        docs[*i].class == Class::Object
+            && kinds[*i]
+                .as_deref()
+                .is_some_and(|k| workload::may_hold_workloads(k, &config.workload_kinds))
+    };
+    let indices: Vec<usize> = (0..docs.len()).collect();
+    let parsed_bytes: usize = indices
+        .iter()
+        .filter(|i| to_parse(i))
+        .map(|i| docs[*i].range.len())
+        .sum();
+    let threads = if parsed_bytes >= PARALLEL_BYTES { 2 } else { 1 };
+    let results = parallel::map(&indices, threads, RUN, |&i, scratch: &mut Worker| {
+        if config_docs.iter().any(|(c, _)| *c == i) {
+            return Done {
+                splices: vec![Splice::remove(docs[i].range.clone())],
+                ..Done::default()
+            };
+        }
+        let mut done = Done {
+            object: docs[i].class == Class::Object,
+            ..Done::default()
+        };
+        if to_parse(&i) {
+            match stream.parse(i, &mut scratch.spare) {
+                Ok(tree) => {
+                    stream.inject(i, &tree, &injector, &mut scratch.filter, &mut done);
+                    scratch.spare = tree.into_spare();
+                }
+                Err(d) => done.yaml_error = Some(d),
+            }
+        }
+        done
+    });
+    let mut splices = Vec::new();
+    let mut plans = Vec::new();
+    let mut objects = 0;
+    for (i, done) in results.into_iter().enumerate() {
+        splices.extend(done.splices);
+        diagnostics.extend(done.diagnostics);
+        if options.keep_plans {
+            plans.extend(done.plans);
+        }
+        if let Some(d) = done.yaml_error {
+            yaml_errors.push((i, d));
+        }
+        objects += usize::from(done.object);
+    }
+    if !yaml_errors.is_empty() || has_errors(&diagnostics) {
+        return Err(yaml_errors_first(yaml_errors, diagnostics));
+    }
+    if objects == 0 {
+        // Helm 3 deploys an empty release (every component switched off, or an upgrade that
+        // removes every object): let it through, but say so.
+        diagnostics.push(
+            Diagnostic::note(Place::default(), "the stream has no Kubernetes objects (besides the config): nothing to inject")
+                .with_hint("an empty manifest deploys nothing; if that is not what you meant, check the chart's values"),
+        );
+    }
+    Ok(Outcome {
+        splices,
+        diagnostics,
+        plans,
+    })
+}
+
+/// What a thread of pass 2 keeps from one document to the next.
+#[derive(Default)]
+struct Worker<'a> {
+    filter: Scratch,
+    spare: yaml::Spare<'a>,
+}
+
+/// What pass 2 did with one document.
+#[derive(Default)]
+struct Done {
+    splices: Vec<Splice>,
+    diagnostics: Vec<Diagnostic>,
+    plans: Vec<WorkloadPlan>,
+    yaml_error: Option<Diagnostic>,
+    /// The document is a Kubernetes object that goes to the output.
+    object: bool,
+}
+
+/// The stream being post-rendered: its text, documents and options.
+struct Stream<'s> {
+    text: &'s str,
+    docs: &'s [Document],
+    options: &'s Options,
+}
+
+impl<'s> Stream<'s> {
+    /// Parse one document; a YAML error becomes a diagnostic with its stream position.
+    fn parse(&self, i: usize, spare: &mut yaml::Spare<'s>) -> Result<Tree<'s>, Diagnostic> {
+        let doc = &self.docs[i];
+        yaml::parse_in(&self.text[doc.parse_range()], self.options.yaml, spare).map_err(|e| {
+            Diagnostic::error(
+                self.place(i, None, Some((e.line, e.column))),
+                format!("invalid YAML: {}", e.message),
+            )
+            .with_hint("fix the template that rendered this document")
+        })
+    }
+
+    /// Run the filter on document `i`, and place what it found in the stream.
+    fn inject(
+        &self,
+        i: usize,
+        tree: &Tree,
+        injector: &Injector,
+        scratch: &mut Scratch,
+        done: &mut Done,
+    ) {
+        let Some(root) = tree.root else {
+            return;
+        };
+        let doc = &self.docs[i];
+        let filtered = filter::inject(injector, tree, root, scratch);
+        let helm4_source =
+            || workload::string_at(tree, root, &["metadata", "annotations", HELM4_FILENAME]);
+        for mut d in filtered.diagnostics {
+            // Messages about an object name its line, not a column.
+            let mut place = self.place(i, d.place.object.take(), d.place.line.map(|l| (l, 1)));
+            place.column = None;
+            if place.source.is_none() {
+                place.source = helm4_source().map(str::to_string);
+            }
+            place.field = d.place.field.take();
+            d.place = place;
+            done.diagnostics.push(d);
+        }
+        let base = doc.parse_range().start;
+        match filtered.reemit {
+            Some(value) => {
+                let parsed = &self.text[doc.parse_range()];
+                let body_offset = doc.body.start - base;
+                let text = format!(
+                    "{}{}",
+                    &parsed[..body_offset],
+                    reemit(
+                        &parsed[body_offset..],
+                        &value,
+                        doc.crlf,
+                        doc.body_column > 0
+                    )
+                );
+                done.splices.push(Splice {
+                    range: doc.parse_range(),
+                    text: text.into(),
+                });
+            }
+            None => done
+                .splices
+                .extend(filtered.splices.into_iter().map(|s| s.shifted(base))),
+        }
+        done.plans = filtered.plans;
+    }
+
+    /// The place of document `i`, with a position reported by the parser of its text.
+    fn place(&self, i: usize, object: Option<String>, at: Option<(usize, usize)>) -> Place {
+        let doc = &self.docs[i];
+        let at = at.map(|(line, column)| {
+            if line <= 1 && !doc.directives {
+                doc.stream_position(line, column)
+            } else {
+                (doc.parse_line() + line.max(1) - 1, column)
+            }
+        });
+        Place {
+            document: Some(i + 1),
+            source: doc.source.clone(),
+            object: object.or_else(|| doc.kind.clone()),
+            line: Some(at.map_or(doc.start_line, |(l, _)| l)),
+            column: at.map(|(_, c)| c),
+            ..Place::default()
+        }
+    }
+
+    /// Without a config, a stream passes through only when there is nothing to inject: no
+    /// objects at all, or Helm hooks alone (Helm 4 programs that post-render hooks separately
+    /// from the templates send them without the chart's in-stream config).
+    fn passes_without_config(&self) -> Option<Diagnostic> {
+        let objects: Vec<usize> = (0..self.docs.len())
+            .filter(|i| self.docs[*i].class == Class::Object)
+            .collect();
+        if objects.is_empty() {
+            return Some(Diagnostic::note(
+                Place::default(),
+                "the stream has no Kubernetes objects: nothing to inject, and no config needed",
+            ));
+        }
+        let all_hooks = objects.iter().all(|i| {
+            self.parse(*i, &mut yaml::Spare::default())
+                .is_ok_and(|tree| {
+                    tree.root.is_some_and(|r| {
+                        workload::string_at(&tree, r, &["metadata", "annotations", HELM_HOOK])
+                            .is_some()
+                    })
+                })
+        });
+        all_hooks.then(|| {
+            Diagnostic::note(
+                Place::default(),
+                "a stream of Helm hooks alone and no persistence config: passed through unchanged",
+            )
+            .with_hint("programs that embed Helm 4 and post-render hooks apart from the templates send hooks without the in-stream config; give the config with --values to inject hooks too")
+        })
+    }
+
+    /// On a config problem, the YAML errors of the documents pass 2 would have parsed are
+    /// reported with it.
+    fn with_yaml_errors(
+        &self,
+        mut yaml_errors: Vec<(usize, Diagnostic)>,
+        kinds: &[Option<String>],
+        rest: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        for (i, doc) in self.docs.iter().enumerate() {
+            let parsed_in_pass_1 = yaml_errors.iter().any(|(j, _)| *j == i);
+            let may_hold = kinds[i]
+                .as_deref()
+                .is_some_and(|k| workload::may_hold_workloads(k, &[]));
+            if doc.class == Class::Object
+                && may_hold
+                && !parsed_in_pass_1
+                && let Err(d) = self.parse(i, &mut yaml::Spare::default())
+            {
+                yaml_errors.push((i, d));
+            }
+        }
+        yaml_errors_first(yaml_errors, rest)
+    }
+}
+
+/// YAML errors first, in stream order, then the others in the order found.
+fn yaml_errors_first(
+    mut yaml_errors: Vec<(usize, Diagnostic)>,
+    rest: Vec<Diagnostic>,
+) -> Vec<Diagnostic> {
+    yaml_errors.sort_by_key(|(i, _)| *i);
+    let mut all: Vec<Diagnostic> = yaml_errors.into_iter().map(|(_, d)| d).collect();
+    all.extend(rest);
+    all
+}
+
+/// Split a stream within the input limits; a problem names where it is.
+pub fn split_bounded(
+    input: &[u8],
+    max_input_bytes: usize,
+    max_documents: usize,
+) -> Result<(&str, Vec<Document>), Diagnostic> {
+    if input.len() > max_input_bytes {
+        return Err(Diagnostic::error(
+            Place::default(),
+            format!(
+                "the input is {} bytes, over the limit of {max_input_bytes}",
+                input.len()
+            ),
+        )
+        .with_hint("raise it with --max-input-bytes if this stream is legitimate"));
+    }
+    let (text, docs) = stream::split_text(input).map_err(|e| {
+        Diagnostic::error(
+            Place {
+                document: Some(e.document),
+                line: Some(e.line),
+                column: Some(e.column),
+                ..Place::default()
+            },
+            e.message,
+        )
+    })?;
+    if docs.len() > max_documents {
+        return Err(Diagnostic::error(
+            Place::default(),
+            format!(
+                "the input has {} documents, over the limit of {max_documents}",
+                docs.len()
+            ),
+        )
+        .with_hint("raise it with --max-documents if this stream is legitimate"));
+    }
+    Ok((text, docs))
+}
+
+/// A re-emitted document keeps its leading comment block (the `# Source:` line). After a `---`
+/// marker (`after_marker`: the text starts with the rest of that line) it starts on a fresh line.
+fn reemit(text: &str, value: &Value, crlf: bool, after_marker: bool) -> String {
+    let newline = if crlf { "\r\n" } else { "\n" };
+    let mut out = String::new();
+    let mut lines = text.split_inclusive('\n');
+    if after_marker && let Some(first) = lines.next() {
+        let rest = first.trim();
+        if rest.is_empty() || rest.starts_with('#') {
+            out.push_str(first);
+        } else {
+            out.push_str(newline);
+        }
+    }
+    for line in lines {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            out.push_str(line);
+        } else {
+            break;
+        }
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push_str(newline);
+    }
+    out.push_str(&edit::emit_document(value, newline));
+    out
+}

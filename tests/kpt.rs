@@ -1,0 +1,211 @@
+//! stowage with the real kpt (on the machine image, on PATH): a Kptfile pipeline rendered with
+//! `kpt fn render --allow-exec`, and `kpt fn eval --exec`. The package is
+//! `testdata/kpt/package`; the same pipeline with `exec: /bin/cat` is the control, which shows
+//! what kpt itself does to the files. tests/k8s/kpt_check.py does the same for the corpus.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stowage");
+
+fn kpt() -> Command {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join("kpt").is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "kpt is not on PATH: it comes with the machine image (kpt 1.0.0-beta.56); install it to run these tests"
+    );
+    Command::new("kpt")
+}
+
+/// A copy of the test package whose pipeline runs `function`.
+fn package(tag: &str, function: &str) -> PathBuf {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/kpt/package");
+    let dir = common::temp_dir(tag);
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    let kptfile = std::fs::read_to_string(dir.join("Kptfile")).unwrap();
+    std::fs::write(
+        dir.join("Kptfile"),
+        kptfile.replace("exec: stowage fn", &format!("exec: {function}")),
+    )
+    .unwrap();
+    dir
+}
+
+fn stowage_package(tag: &str) -> PathBuf {
+    package(tag, &format!("{BIN} fn"))
+}
+
+fn control_package(tag: &str) -> PathBuf {
+    let dir = package(tag, "/bin/cat");
+    let kptfile = std::fs::read_to_string(dir.join("Kptfile")).unwrap();
+    std::fs::write(
+        dir.join("Kptfile"),
+        kptfile.replace("      configPath: persistence.yaml\n", ""),
+    )
+    .unwrap();
+    dir
+}
+
+fn render(dir: &Path) -> Output {
+    kpt()
+        .args(["fn", "render", "--allow-exec"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// Every file of the package but the Kptfile, by name.
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "Kptfile")
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `before`'s characters appear in `after` in order: `after` only inserted.
+fn only_inserts(before: &str, after: &str) -> bool {
+    let mut rest = after.chars();
+    before.chars().all(|c| rest.any(|o| o == c))
+}
+
+#[track_caller]
+fn rendered(out: &Output) {
+    assert!(
+        out.status.success(),
+        "kpt failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn render_inserts_and_changes_nothing_else() {
+    let (control, stowage) = (
+        control_package("kpt-control"),
+        stowage_package("kpt-stowage"),
+    );
+    rendered(&render(&control));
+    rendered(&render(&stowage));
+    let (before, after) = (files(&control), files(&stowage));
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (name, text) in &before {
+        assert!(
+            only_inserts(text, &after[name]),
+            "{name}: not only insertions\n--- control\n{text}\n--- stowage\n{}",
+            after[name]
+        );
+    }
+    // Files without a workload come back as kpt gave them.
+    for name in ["settings.yaml", "persistence.yaml"] {
+        assert_eq!(before[name], after[name], "{name}");
+    }
+    let train = &after["train.yaml"];
+    for inserted in [
+        "claimName: \"datasets\"",
+        "mountPath: \"/mnt/outputs\"",
+        "POLYAXON_RUN_OUTPUTS_PATH",
+    ] {
+        assert!(train.contains(inserted), "{inserted} missing:\n{train}");
+    }
+    assert!(
+        train.contains("defaultMode: 0400") && train.contains("# pinned"),
+        "{train}"
+    );
+    assert!(after["nightly.yaml"].contains("POLYAXON_RUN_DATA_PATHS"));
+    // A second render adds nothing.
+    rendered(&render(&stowage));
+    assert_eq!(files(&stowage), after);
+}
+
+#[test]
+fn a_bad_config_fails_the_render_with_stowages_message_and_leaves_every_file() {
+    let dir = stowage_package("kpt-bad");
+    let config = std::fs::read_to_string(dir.join("persistence.yaml")).unwrap();
+    std::fs::write(
+        dir.join("persistence.yaml"),
+        config.replace("existingClaim: results", "existingClam: results"),
+    )
+    .unwrap();
+    let before = files(&dir);
+    let out = render(&dir);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("existingClam") && stderr.contains("did you mean `existingClaim`"),
+        "{stderr}"
+    );
+    assert_eq!(files(&dir), before);
+}
+
+#[test]
+fn a_conflict_names_the_users_file() {
+    let dir = stowage_package("kpt-conflict");
+    let job = std::fs::read_to_string(dir.join("train.yaml")).unwrap();
+    std::fs::write(
+        dir.join("train.yaml"),
+        job.replace(
+            "- name: scratch\n          emptyDir",
+            "- name: datasets\n          emptyDir",
+        ),
+    )
+    .unwrap();
+    let before = files(&dir);
+    let out = render(&dir);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("train.yaml") && stderr.contains("volume `datasets` already exists"),
+        "{stderr}"
+    );
+    assert_eq!(files(&dir), before);
+}
+
+#[test]
+fn eval_with_a_function_config_file() {
+    let dir = stowage_package("kpt-eval-fn-config");
+    let out = kpt()
+        .args(["fn", "eval", "--exec", &format!("{BIN} fn"), "--fn-config"])
+        .arg(dir.join("persistence.yaml"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    rendered(&out);
+    assert!(files(&dir)["train.yaml"].contains("claimName: \"results\""));
+}
+
+#[test]
+fn eval_with_the_config_as_a_key_value_argument() {
+    let dir = stowage_package("kpt-eval-key-value");
+    std::fs::remove_file(dir.join("persistence.yaml")).unwrap();
+    let values = "persistence:\n  outputs:\n    results: {mountPath: /mnt/outputs, existingClaim: results}\n";
+    let out = kpt()
+        .args(["fn", "eval", "--exec", &format!("{BIN} fn")])
+        .arg(&dir)
+        .arg("--")
+        .arg(format!("persistence={values}"))
+        .output()
+        .unwrap();
+    rendered(&out);
+    let train = &files(&dir)["train.yaml"];
+    assert!(
+        train.contains("claimName: \"results\"") && !train.contains("datasets"),
+        "{train}"
+    );
+}
