@@ -247,14 +247,15 @@ fn helm4_leaves_an_annotated_hook_alone_like_helm3() {
 
 /// Programs that embed Helm 4 choose a post-render strategy (helm v4.3.2 pkg/action/action.go:
 /// 92-117; the CLI always uses "combined"): testdata/helm4-embed installs client-side with each.
-/// "combined" post-renders hooks with the templates, "nohooks" leaves hooks alone as Helm 3 does;
-/// "separate" is in tests/needs_src.rs.
+/// "combined" post-renders hooks with the templates, "nohooks" leaves hooks alone as Helm 3 does,
+/// "separate" runs stowage on the hooks alone (:383-430), where the in-stream config is absent:
+/// they pass through, and the templates get the config.
 #[test]
-fn helm4_embedded_combined_and_nohooks_strategies() {
+fn helm4_embedded_strategies() {
     let s = Scratch::new("helm4-embed");
     let helm = Helm::new(4, s.path());
     helm.install_plugins(s.path());
-    for (strategy, hook_injected) in [("combined", true), ("nohooks", false)] {
+    for (strategy, hook_injected) in [("combined", true), ("nohooks", false), ("separate", false)] {
         let mut c = clients::helm4_embed(&helm, strategy);
         let out = ok(&mut c);
         let all = docs(&out);
@@ -269,4 +270,32 @@ fn helm4_embedded_combined_and_nohooks_strategies() {
             "{strategy}: {hook}"
         );
     }
+}
+
+/// A release that renders no object (every component switched off) goes through Helm 3, which
+/// accepts an empty manifest: stowage passes the empty stream on with a note.
+#[test]
+fn an_empty_release_passes_through_helm3() {
+    let s = Scratch::new("helm3-empty");
+    let chart = s.path().join("empty");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: empty\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/job.yaml"),
+        "{{- if .Values.enabled }}\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: x\n{{- end }}\n",
+    )
+    .unwrap();
+    let helm = Helm::new(3, &s.path().join("helm"));
+    let o = run(helm
+        .cmd(["template", "empty"])
+        .arg(&chart)
+        .args(helm.post_renderer())
+        .args(&STOWAGE_VALUES)
+        .current_dir(root()));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.trim().is_empty(), "{}", o.stdout);
 }

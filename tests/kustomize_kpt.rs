@@ -1,5 +1,7 @@
 //! The kustomize examples and kpt with the real clients (design.md §12): kubectl 1.32 (kustomize
-//! v5.5.0), kubectl 1.37.1 (kustomize v5.8.1), standalone kustomize v5.8.2 and kpt 1.0.0-beta.56.
+//! v5.5.0), kubectl 1.37.1 (kustomize v5.8.1), standalone kustomize v5.8.2 and kpt 1.0.0-beta.56
+//! (tests/kpt.rs has kpt's render and eval on testdata/kpt/package; here: the README's package,
+//! --allow-exec, and eval leaving every line of the user's file).
 //! The legacy exec plugin (examples/kustomize) and the KRM exec function (examples/kustomize/krm)
 //! must give the same bytes, kept in testdata/clients/kustomize.yaml (STOWAGE_BLESS=1).
 
@@ -205,28 +207,6 @@ fn kpt_package(s: &Setup) -> std::path::PathBuf {
 }
 
 #[test]
-fn kpt_fn_eval_exec_writes_the_injection_into_the_package() {
-    let s = Setup::new("kpt-eval");
-    let work = kpt_package(&s);
-    let mut sh = Command::new("sh");
-    sh.args([
-        "-ec",
-        r#"kpt fn eval pkg --exec "stowage fn" -- persistence="$(cat persistence.yaml)""#,
-    ])
-    .current_dir(&work);
-    let kpt_dir = bin_dir(&s.scratch.path().join("kpt"), &[("kpt", &tool("kpt"))]);
-    let o = s.run(sh.env("PATH", path_with(&kpt_dir)));
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    // kpt shows a function's results and stderr.
-    assert!(o.stderr.contains("[PASS] \"stowage fn\""), "{}", o.stderr);
-    assert!(o.stderr.contains("[warning]"), "{}", o.stderr);
-    for f in ["deployment.yaml", "job.yaml"] {
-        let text = std::fs::read_to_string(work.join("pkg").join(f)).unwrap();
-        assert!(injected(&text), "{f}: {text}");
-    }
-}
-
-#[test]
 fn kpt_fn_render_runs_the_exec_function_only_with_allow_exec() {
     let s = Setup::new("kpt-render");
     let work = kpt_package(&s);
@@ -255,4 +235,35 @@ fn kpt_fn_render_runs_the_exec_function_only_with_allow_exec() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let text = std::fs::read_to_string(pkg.join("deployment.yaml")).unwrap();
     assert!(injected(&text), "{text}");
+}
+
+/// `kpt fn eval` writes the function's items back into the package, so every line of the user's
+/// file survives, in order, around the inserted ones (`stowage fn` is lossless).
+#[test]
+fn kpt_fn_eval_keeps_every_line_of_the_package() {
+    let s = Setup::new("kpt-lossless");
+    let work = kpt_package(&s);
+    let file = work.join("pkg/deployment.yaml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        original.contains("{app: notebook}"),
+        "a flow mapping to keep"
+    );
+    let config = std::fs::read_to_string(work.join("persistence.yaml")).unwrap();
+    let o = s.run(
+        Command::new(tool("kpt"))
+            .args(["fn", "eval", "pkg", "--exec", "stowage fn", "--"])
+            .arg(format!("persistence={config}"))
+            .current_dir(&work),
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(injected(&after), "{after}");
+    let mut lines = after.lines();
+    for want in original.lines() {
+        assert!(
+            lines.any(|l| l == want),
+            "`{want}` is gone from the package file:\n{after}"
+        );
+    }
 }
