@@ -76,16 +76,6 @@ fn names(v: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn kubectl_kustomize_runs_the_legacy_plugin() {
     let xdg = install("ok");
@@ -136,7 +126,7 @@ fn kubectl_kustomize_runs_the_legacy_plugin() {
 fn kubectl_kustomize_fails_with_stowage_message_on_a_broken_config() {
     let xdg = install("broken");
     let dir = xdg.join("example");
-    copy_dir(&root().join("examples/kustomize"), &dir);
+    common::copy_tree(&root().join("examples/kustomize"), &dir);
     let cfg = dir.join("persistence.yaml");
     let text = std::fs::read_to_string(&cfg).unwrap();
     assert!(text.contains("existingClaim:"));

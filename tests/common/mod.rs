@@ -17,15 +17,23 @@ pub struct Run {
 
 /// Run `stowage ARGS...` on `input`; kill it and fail after 10 s, and fail on any panic message.
 pub fn stowage(args: &[&str], input: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stowage"))
-        .args(args)
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stowage"));
+    cmd.args(args)
         // Colour must come from the terminal test, not from the environment the tests run in.
-        .env_remove("NO_COLOR")
+        .env_remove("NO_COLOR");
+    run_process(&mut cmd, input, Duration::from_secs(10))
+}
+
+/// Run `cmd` with `input` on its stdin; kill it and fail after `limit`, and fail on any panic
+/// message.
+pub fn run_process(cmd: &mut Command, input: &[u8], limit: Duration) -> Run {
+    let what = format!("{cmd:?}");
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run stowage");
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
     let writer = std::thread::spawn(move || {
@@ -48,17 +56,17 @@ pub fn stowage(args: &[&str], input: &[u8]) -> Run {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        if start.elapsed() > Duration::from_secs(10) {
+        if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("stowage did not finish within 10 s");
+            panic!("{what} did not finish within {limit:?}");
         }
         std::thread::sleep(Duration::from_millis(5));
     };
     writer.join().unwrap();
     let stdout = out_reader.join().unwrap();
     let stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic in {what}: {stderr}");
     Run {
         stdout,
         stderr,
@@ -136,4 +144,18 @@ pub fn temp_dir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("stowage-{tag}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Copy the folder `from` to `to`, sub-folders included.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
 }
