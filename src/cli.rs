@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::messages::say;
+
 use stowage_core::config;
 use stowage_core::diff;
 use stowage_core::generate;
@@ -255,7 +257,7 @@ fn legacy_plugin_config() -> Option<PathBuf> {
 
 fn validate(files: &[PathBuf], strict: bool, namespaces: &[String]) -> i32 {
     if files.is_empty() {
-        eprintln!("error: `stowage validate` needs at least one --values FILE");
+        say!("error: `stowage validate` needs at least one --values FILE");
         return 2;
     }
     let persistence = match config::load_values_files(files) {
@@ -267,17 +269,17 @@ fn validate(files: &[PathBuf], strict: bool, namespaces: &[String]) -> i32 {
     if code == 0 {
         if let Some(config) = config {
             for ns in namespaces {
-                eprint!("{}", generate::describe(&generate::needs(&config, ns)));
+                crate::messages::write(&generate::describe(&generate::needs(&config, ns)));
             }
         }
-        eprintln!("config is valid");
+        say!("config is valid");
     }
     code
 }
 
 fn generate(args: GenerateArgs) -> i32 {
     if args.values.files.is_empty() {
-        eprintln!("error: `stowage generate` needs at least one --values FILE");
+        say!("error: `stowage generate` needs at least one --values FILE");
         return 2;
     }
     let persistence = match config::load_values_files(&args.values.files) {
@@ -305,6 +307,7 @@ fn generate(args: GenerateArgs) -> i32 {
 
 /// The namespaces asked for, each once, in order; `default` when none.
 fn namespaces(mut given: Vec<String>) -> Vec<String> {
+    given.retain(|n| !n.is_empty());
     if given.is_empty() {
         given.push("default".into());
     }
@@ -313,7 +316,8 @@ fn namespaces(mut given: Vec<String>) -> Vec<String> {
     given
 }
 
-fn post_render(args: PostRenderArgs) -> i32 {
+fn post_render(mut args: PostRenderArgs) -> i32 {
+    args.namespace = args.namespace.filter(|n| !n.is_empty());
     let options = args.limits.options(args.namespace.clone(), args.templates);
     // Values files that don't load are reported before stdin is read.
     let source = if args.values.files.is_empty() {
@@ -330,7 +334,7 @@ fn post_render(args: PostRenderArgs) -> i32 {
     let input = match crate::input::read_stdin(options.max_input_bytes.saturating_add(1)) {
         Ok(input) => input,
         Err(e) => {
-            eprintln!("error: cannot read stdin: {e}");
+            say!("error: cannot read stdin: {e}");
             return 1;
         }
     };
@@ -362,9 +366,9 @@ fn post_render(args: PostRenderArgs) -> i32 {
                     };
                 let diff_report = diff::compare(&previous, &new);
                 let style = diff::Style::for_terminal(std::io::stderr().is_terminal());
-                eprint!("{}", diff::human(&diff_report, style));
+                crate::messages::write(&diff::human(&diff_report, style));
                 if args.fail_on.is_some_and(|l| diff_report.trips(l.into())) {
-                    eprintln!(
+                    say!(
                         "error: volume changes at or above --fail-on {}: nothing written",
                         diff::Level::from(args.fail_on.unwrap()).as_str()
                     );
@@ -431,7 +435,7 @@ fn read_plan_file(
     limits: &LimitArgs,
 ) -> Result<diff::VolumePlan, i32> {
     let bytes = read_input(Some(path), limits.max_input_bytes).map_err(|m| {
-        eprintln!("{m}");
+        say!("{m}");
         1
     })?;
     let options = diff::ReadOptions {
@@ -446,9 +450,10 @@ fn read_plan_file(
     diff::read_plan(&bytes, &origin, &options).map_err(|d| report(&d, false))
 }
 
-fn diff_main(args: DiffArgs) -> i32 {
+fn diff_main(mut args: DiffArgs) -> i32 {
+    args.namespace = args.namespace.filter(|n| !n.is_empty());
     if args.previous.as_os_str() == "-" && args.new.as_ref().is_none_or(|n| n.as_os_str() == "-") {
-        eprintln!("error: OLD and NEW cannot both be stdin");
+        say!("error: OLD and NEW cannot both be stdin");
         return 2;
     }
     let old = match read_plan_file(&args.previous, &args.namespace, &args.limits) {
@@ -489,14 +494,13 @@ fn origin(files: &[PathBuf]) -> String {
 
 /// Print diagnostics on stderr; the exit code they call for.
 fn report(diagnostics: &[Diagnostic], strict: bool) -> i32 {
-    let mut stderr = std::io::stderr().lock();
     for d in diagnostics {
         let mut d = d.clone();
         if strict && d.severity == Severity::Warning {
             d.severity = Severity::Error;
             d.message.push_str(" [--strict]");
         }
-        let _ = writeln!(stderr, "{d}");
+        say!("{d}");
     }
     let failed = has_errors(diagnostics)
         || (strict && diagnostics.iter().any(|d| d.severity == Severity::Warning));
@@ -515,7 +519,7 @@ fn print_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> i32 
         Ok(()) => 0,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
-            eprintln!("error: cannot write stdout: {e}");
+            say!("error: cannot write stdout: {e}");
             1
         }
     }
@@ -536,8 +540,10 @@ fn credentials_arg(s: &str) -> Result<generate::KeyFileArg, String> {
 }
 
 /// A namespace is a DNS-1123 label; it becomes part of the outputs path, so nothing else may pass.
+/// An empty one means none was given, as Argo CD passes an Application without a destination
+/// namespace (`--namespace "$ARGOCD_APP_NAMESPACE"`, empty).
 fn namespace_name(s: &str) -> Result<String, String> {
-    if stowage_core::k8s::is_dns1123_label(s) {
+    if s.is_empty() || stowage_core::k8s::is_dns1123_label(s) {
         Ok(s.to_string())
     } else {
         Err(format!(

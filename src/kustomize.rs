@@ -1,6 +1,8 @@
 //! The kustomize and kpt commands: `stowage fn`, the legacy exec plugin and its installer.
 
 use stowage_core::krm;
+
+use crate::messages::say;
 use stowage_core::post_render::Options;
 use stowage_core::report::{Diagnostic, Severity};
 
@@ -17,7 +19,7 @@ fn read_stdin(options: &Options) -> Result<Vec<u8>, String> {
 
 fn print_diagnostics(diagnostics: &[Diagnostic]) {
     for d in diagnostics.iter().filter(|d| d.severity != Severity::Note) {
-        eprintln!("{d}");
+        say!("{d}");
     }
 }
 
@@ -26,7 +28,7 @@ pub fn fn_main(options: &Options, strict: bool) -> i32 {
     let input = match read_stdin(options) {
         Ok(i) => i,
         Err(m) => {
-            eprintln!("{m}");
+            say!("{m}");
             return 1;
         }
     };
@@ -47,7 +49,7 @@ pub fn legacy_plugin_main(config_path: &std::path::Path) -> i32 {
     let config = match std::fs::read_to_string(config_path) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!(
+            say!(
                 "error: cannot read the plugin config {}: {e}",
                 config_path.display()
             );
@@ -57,7 +59,7 @@ pub fn legacy_plugin_main(config_path: &std::path::Path) -> i32 {
     let input = match read_stdin(&options) {
         Ok(i) => i,
         Err(m) => {
-            eprintln!("{m}");
+            say!("{m}");
             return 1;
         }
     };
@@ -93,7 +95,7 @@ pub fn install_plugin_main(dir: Option<std::path::PathBuf>) -> i32 {
             None => match std::env::var_os("HOME") {
                 Some(h) => std::path::PathBuf::from(h).join(".config/kustomize/plugin"),
                 None => {
-                    eprintln!("error: neither XDG_CONFIG_HOME nor HOME is set; pass --dir");
+                    say!("error: neither XDG_CONFIG_HOME nor HOME is set; pass --dir");
                     return 2;
                 }
             },
@@ -102,7 +104,7 @@ pub fn install_plugin_main(dir: Option<std::path::PathBuf>) -> i32 {
     let exe = match std::env::current_exe().and_then(|p| p.canonicalize()) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: cannot find the current executable: {e}");
+            say!("error: cannot find the current executable: {e}");
             return 1;
         }
     };
@@ -127,7 +129,7 @@ pub fn install_plugin_main(dir: Option<std::path::PathBuf>) -> i32 {
             0
         }
         Err(e) => {
-            eprintln!(
+            say!(
                 "error: cannot install the plugin at {}: {e}",
                 target.display()
             );

@@ -3,6 +3,7 @@
 mod cli;
 mod input;
 mod kustomize;
+mod messages;
 
 fn main() {
     std::process::exit(cli::run());

@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use clients::{Out, STOWAGE, Scratch, bin_dir, ok, root, run, tool};
+use clients::{Out, STOWAGE, Scratch, bin_dir, ok, root, run, run_with, tool};
 use serde_json::Value;
 
 fn plugin() -> Value {
@@ -397,4 +397,24 @@ fn init_builds_locked_dependencies_from_a_repository_never_added() {
         assert_eq!(o.code, 0, "{}", o.stderr);
         assert!(o.stdout.contains("name: trainer-logger"), "{}", o.stdout);
     }
+}
+
+/// Argo CD's destination namespace may be empty: `--namespace ""` means what no --namespace
+/// means.
+#[test]
+fn an_empty_namespace_means_none() {
+    let input = std::fs::read(root().join("examples/rendered.yaml")).unwrap();
+    let values = root().join("testdata/charts/persistence.yaml");
+    let values = values.to_str().unwrap();
+    let without = run_with(
+        Command::new(STOWAGE).args(["post-render", "--values", values]),
+        &input,
+    );
+    assert_eq!(without.code, 0, "{}", without.stderr);
+    let empty = run_with(
+        Command::new(STOWAGE).args(["post-render", "--namespace", "", "--values", values]),
+        &input,
+    );
+    assert_eq!(empty.code, 0, "{}", empty.stderr);
+    assert_eq!(empty.stdout, without.stdout);
 }

@@ -183,8 +183,8 @@ fn helm4_plugin_with_the_in_stream_config_and_set() {
 }
 
 /// A bad config fails the render on both versions (never a half-injected release). Helm 3 shows
-/// stowage's message inside its error; Helm 4 shows only that the plugin failed (see
-/// tests/needs_src.rs for the fix).
+/// stowage's message inside its error; Helm 4 shows only that the plugin failed on stderr
+/// (stowage's own message goes to the terminal: tests/helm_messages.rs).
 #[test]
 fn a_bad_config_fails_the_render_on_both_versions() {
     let s = Scratch::new("helm-bad");

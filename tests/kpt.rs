@@ -243,7 +243,10 @@ fn render_makes_the_secret_of_a_key_file_once() {
         .find(|(_, text)| text.contains("kind: \"Secret\"") || text.contains("kind: Secret"))
         .map(|(name, text)| (name.clone(), text.clone()))
         .expect("a Secret file");
-    assert!(secret.1.contains("namespace: \"ml\"") && secret.1.contains("key.json"), "{secret:?}");
+    assert!(
+        secret.1.contains("namespace: \"ml\"") && secret.1.contains("key.json"),
+        "{secret:?}"
+    );
     assert!(after["train.yaml"].contains("secretName: \"s3-credentials\""));
     rendered(&render_here());
     assert_eq!(files(&dir), after);
