@@ -19,7 +19,7 @@ mod tree;
 mod value;
 
 pub use granit::parse_granit;
-pub use plain::{plain_is_string, resolve_plain};
+pub use plain::{plain_is_string, plain_is_string_in_any_schema, resolve_plain};
 pub use tree::{Kind, Node, NodeId, Spare, Tag, Tree};
 
 /// Bounds that keep hostile input from costing unbounded time or memory.

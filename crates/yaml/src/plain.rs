@@ -30,6 +30,42 @@ pub fn plain_is_string(text: &str) -> bool {
     matches!(classify_plain(text), Plain::Str)
 }
 
+/// Whether a plain scalar is the string of its text to every YAML reader a manifest may meet,
+/// whichever schema it types plain scalars by (YAML 1.1 like go-yaml and this crate, or the YAML
+/// 1.2 core schema): `false` for anything that starts like a number (a digit, a sign, a dot) or
+/// with `~`, and for the null and boolean words go-yaml knows in any letter case (`nULL`).
+///
+/// Where it says `true`, [`plain_is_string`] does too; it refuses more on purpose, and cheaply:
+/// a line scan that must agree with whatever parser reads the document later (the manifest
+/// splitter's `kind` detection) asks this. `.inf` is a float to YAML 1.2 and `-x` a string
+/// everywhere; both are refused here.
+pub fn plain_is_string_in_any_schema(text: &[u8]) -> bool {
+    // The longest null or boolean word `classify_plain` knows.
+    const LONGEST_WORD: usize = "false".len();
+    match text.first() {
+        None => false,
+        Some(&b) if starts_like_number(b) || b == b'~' => false,
+        Some(_) if text.len() > LONGEST_WORD => true,
+        Some(_) => {
+            let mut word = [0u8; LONGEST_WORD];
+            let word = &mut word[..text.len()];
+            word.copy_from_slice(text);
+            word.make_ascii_lowercase();
+            match std::str::from_utf8(word) {
+                Ok(w) => matches!(classify_plain(w), Plain::Str),
+                // Not UTF-8: no word of YAML's.
+                Err(_) => true,
+            }
+        }
+    }
+}
+
+/// A first character that may start a number (`1`, `-1`, `+1`, `.5`): only such plain scalars
+/// are worth parsing as one.
+fn starts_like_number(first: u8) -> bool {
+    first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.'
+}
+
 pub(crate) fn classify_plain(text: &str) -> Plain {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
@@ -41,8 +77,7 @@ pub(crate) fn classify_plain(text: &str) -> Plain {
         }
         _ => {}
     }
-    let first = text.as_bytes()[0];
-    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+    if !starts_like_number(text.as_bytes()[0]) {
         return Plain::Str;
     }
     let plain: Cow<str> = if text.contains('_') {

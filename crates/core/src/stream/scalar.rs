@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use super::lines::{is_ws, trim_end, trim_start};
+use crate::yaml::plain_is_string_in_any_schema;
 
 /// Index of the `:` ending a plain implicit key on a column-0 line, if any.
 pub(super) fn plain_key_end(l: &[u8]) -> Option<usize> {
@@ -132,7 +133,7 @@ pub(super) fn scalar_value(v: &[u8]) -> (Option<Cow<'_, [u8]>>, bool, bool) {
                 }
             }
             let val = trim_end(&v[..end]);
-            let mut ok = looks_like_name(val) && !is_special_plain(val);
+            let mut ok = looks_like_name(val) && plain_is_string_in_any_schema(val);
             // `kind: a: b` is an error in a parser.
             if plain_key_end(val).is_some() {
                 ok = false;
@@ -151,16 +152,4 @@ fn looks_like_name(v: &[u8]) -> bool {
                 b'{' | b'}' | b'[' | b']' | b',' | b'"' | b'\'' | b'\\' | b'#'
             )
         })
-}
-
-/// Plain scalars a parser may resolve to something other than a string (null, booleans in
-/// YAML 1.1 or 1.2, numbers).
-fn is_special_plain(v: &[u8]) -> bool {
-    if matches!(v.first(), Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'~')) {
-        return true;
-    }
-    const SPECIAL: [&[u8]; 9] = [
-        b"null", b"true", b"false", b"yes", b"no", b"on", b"off", b"y", b"n",
-    ];
-    v.len() <= 5 && SPECIAL.iter().any(|w| w.eq_ignore_ascii_case(v))
 }

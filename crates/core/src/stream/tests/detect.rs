@@ -160,3 +160,45 @@ fn kinds_of_workloads_and_lists() {
         assert!(!crate::kinds::is_list_kind(k));
     }
 }
+
+/// Where the scan is certain of a kind, stowage's YAML reader reads that string: for the values
+/// YAML types in surprising ways, plain (never certain but for a name) and quoted (certain).
+#[test]
+fn certain_kinds_are_what_the_yaml_reader_reads() {
+    for value in [
+        "Pod",
+        "yes",
+        "Yes",
+        "yES",
+        "on",
+        "y",
+        "n",
+        "true",
+        "null",
+        "nULL",
+        "~",
+        "0x1F",
+        "0644",
+        "1e3",
+        "1_000",
+        ".inf",
+        "-x",
+        "2001-12-14",
+    ] {
+        for (form, quoted) in [
+            (value.to_string(), false),
+            (format!("'{value}'"), true),
+            (format!("\"{value}\""), true),
+        ] {
+            let input = format!("apiVersion: v1\nkind: {form}\n");
+            let docs = check(input.as_bytes());
+            let tree = crate::yaml::parse(&input, crate::yaml::Limits::default()).unwrap();
+            let kind = tree.get(tree.root.unwrap(), "kind").unwrap();
+            let d = &docs[0];
+            assert_eq!(d.certain, quoted || value == "Pod", "{form}");
+            if d.certain {
+                assert_eq!(d.kind.as_deref(), tree.as_str(kind), "{form}");
+            }
+        }
+    }
+}
