@@ -14,7 +14,7 @@ pub struct Style {
 }
 
 impl Style {
-    /// Colour when writing to a terminal and `NO_COLOR` is unset or empty (https://no-color.org).
+    /// Colour when writing to a terminal and `NO_COLOR` is unset or empty (<https://no-color.org>).
     pub fn for_terminal(is_terminal: bool) -> Style {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Style {

@@ -3,7 +3,7 @@
 //! [`read_plan`] reads the *volume plan* of every workload from a manifest stream — any stream,
 //! whether stowage produced it or not (`helm get manifest RELEASE` works): per pod spec the volumes
 //! and their sources, per container the mounts and the `POLYAXON_RUN_OUTPUTS_PATH` /
-//! `POLYAXON_RUN_DATA_PATHS` values. [`compare`] matches workloads by kind, namespace and name and
+//! `POLYAXON_RUN_DATA_PATHS` values. [`compare()`] matches workloads by kind, namespace and name and
 //! classifies each change as danger, warning or info; [`human`], [`json`] and [`markdown`] render the
 //! report.
 //!
