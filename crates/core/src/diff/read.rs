@@ -1,0 +1,316 @@
+//! Reading the volume plan of a stream: every document parsed, every workload's pod spec read.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::volumes::{
+    Container, DATA_PATHS_ENV, Mount, OUTPUTS_PATH_ENV, Source, VolumePlan, WorkloadVolumes,
+};
+use crate::kinds;
+use crate::report::{Diagnostic, Place};
+use crate::stream::Class;
+use crate::yaml::{self, Limits};
+
+/// Env var name prefixes that mark a container as injected.
+const INJECTED_ENV_PREFIXES: &[&str] =
+    &["POLYAXON_RUN_", "POLYSTORES_RUN_", "STOWAGE_CREDENTIALS_"];
+
+/// Bounds on what [`read_plan`] accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions<'a> {
+    /// Namespace of objects without `metadata.namespace`; default `default`.
+    pub namespace: Option<&'a str>,
+    pub max_input_bytes: usize,
+    pub max_documents: usize,
+    pub yaml: Limits,
+}
+
+impl Default for ReadOptions<'_> {
+    fn default() -> Self {
+        ReadOptions {
+            namespace: None,
+            max_input_bytes: 256 << 20,
+            max_documents: 100_000,
+            yaml: Limits::default(),
+        }
+    }
+}
+
+/// Read the volume plan of every built-in workload kind (List items included) of a stream.
+/// `origin` names the stream in messages (a file path, or `stdin`).
+pub fn read_plan(
+    input: &[u8],
+    origin: &str,
+    options: &ReadOptions,
+) -> Result<VolumePlan, Vec<Diagnostic>> {
+    let place = |p: Place| Place {
+        config_source: Some(origin.to_string()),
+        ..p
+    };
+    let (text, docs) =
+        crate::post_render::split_bounded(input, options.max_input_bytes, options.max_documents)
+            .map_err(|mut d| {
+                d.place = place(d.place);
+                vec![d]
+            })?;
+    let namespace = options.namespace.unwrap_or("default");
+    let mut plan = VolumePlan::default();
+    let mut errors = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if doc.class != Class::Object {
+            continue;
+        }
+        // Every document is read, not only workloads: an unreadable previous render must not look
+        // like one without workloads (and so pass a --fail-on gate).
+        let range = doc.parse_range();
+        let value = match yaml::parse_value(&text[range], options.yaml) {
+            Ok(v) => v,
+            Err(e) => {
+                let (line, column) = if e.line <= 1 && !doc.directives {
+                    doc.stream_position(e.line, e.column)
+                } else {
+                    (doc.parse_line() + e.line.max(1) - 1, e.column)
+                };
+                errors.push(
+                    Diagnostic::error(
+                        place(Place {
+                            document: Some(i + 1),
+                            source: doc.source.clone(),
+                            object: doc.kind.clone(),
+                            line: Some(line),
+                            column: Some(column),
+                            ..Place::default()
+                        }),
+                        format!("invalid YAML: {}", e.message),
+                    )
+                    .with_hint("both streams must be valid rendered manifests"),
+                );
+                continue;
+            }
+        };
+        collect(&value, namespace, &mut plan.workloads);
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        Err(errors)
+    }
+}
+
+fn collect(object: &Value, namespace: &str, out: &mut Vec<WorkloadVolumes>) {
+    let Some(kind) = object.get("kind").and_then(Value::as_str) else {
+        return;
+    };
+    if kinds::is_list_kind(kind) {
+        for item in object
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            collect(item, namespace, out);
+        }
+        return;
+    }
+    let api_version = object.get("apiVersion").and_then(Value::as_str);
+    let Some(path) = kinds::built_in(api_version, kind).map(|b| b.template) else {
+        return;
+    };
+    let metadata = object.get("metadata");
+    let text = |k: &str| metadata.and_then(|m| m.get(k)).and_then(Value::as_str);
+    let mut template = object;
+    for key in path {
+        match template.get(*key) {
+            Some(t) => template = t,
+            None => {
+                template = &Value::Null;
+                break;
+            }
+        }
+    }
+    let spec = template.get("spec").unwrap_or(&Value::Null);
+    let spec_field = path
+        .iter()
+        .copied()
+        .chain(["spec"])
+        .collect::<Vec<_>>()
+        .join(".");
+    let mut w = WorkloadVolumes {
+        kind: kind.to_string(),
+        namespace: text("namespace").unwrap_or(namespace).to_string(),
+        name: text("name").unwrap_or("").to_string(),
+        spec_field,
+        hook: metadata
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get("helm.sh/hook"))
+            .is_some(),
+        volumes: BTreeMap::new(),
+        containers: Vec::new(),
+    };
+    for v in spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(name) = v.get("name").and_then(Value::as_str) {
+            w.volumes.insert(name.to_string(), source_of(v));
+        }
+    }
+    for (list, init) in [("initContainers", true), ("containers", false)] {
+        for c in spec
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            w.containers.push(container_of(c, init));
+        }
+    }
+    out.push(w);
+}
+
+fn source_of(volume: &Value) -> Source {
+    let Some((kind, body)) = volume
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.as_str() != "name"))
+    else {
+        return Source {
+            kind: "(none)".into(),
+            identity: String::new(),
+            read_only: false,
+        };
+    };
+    let s = |k: &str| body.get(k).and_then(scalar_text).unwrap_or_default();
+    let identity = match kind.as_str() {
+        "hostPath" => s("path"),
+        "persistentVolumeClaim" => s("claimName"),
+        "secret" => s("secretName"),
+        "configMap" => s("name"),
+        "nfs" => format!("{}:{}", s("server"), s("path")),
+        "emptyDir" => s("medium"),
+        "csi" => {
+            let mut id = s("driver");
+            // Everything that says which bucket/container, not how it is mounted.
+            if let Some(attrs) = body.get("volumeAttributes").and_then(Value::as_object) {
+                let mut keys: Vec<&String> =
+                    attrs.keys().filter(|k| *k != "mountOptions").collect();
+                keys.sort();
+                for k in keys {
+                    let _ = write!(
+                        id,
+                        " {k}={}",
+                        scalar_text(&attrs[k.as_str()]).unwrap_or_default()
+                    );
+                }
+            }
+            id
+        }
+        _ => canonical_json(body),
+    };
+    Source {
+        kind: kind.clone(),
+        identity,
+        read_only: body.get("readOnly").and_then(Value::as_bool) == Some(true),
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        Value::Bool(_) | Value::Number(_) => Some(v.to_string()),
+        _ => Some(canonical_json(v)),
+    }
+}
+
+/// JSON with object keys sorted, so the same source always reads the same.
+fn canonical_json(v: &Value) -> String {
+    fn sort(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                Value::Object(keys.into_iter().map(|k| (k.clone(), sort(&m[k]))).collect())
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sort).collect()),
+            other => other.clone(),
+        }
+    }
+    sort(v).to_string()
+}
+
+fn container_of(c: &Value, init: bool) -> Container {
+    let mut mounts = BTreeMap::new();
+    for m in c
+        .get("volumeMounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(path) = m.get("mountPath").and_then(Value::as_str) else {
+            continue;
+        };
+        mounts.insert(
+            path.to_string(),
+            Mount {
+                volume: m
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                read_only: m.get("readOnly").and_then(Value::as_bool) == Some(true),
+                sub_path: m
+                    .get("subPath")
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            },
+        );
+    }
+    let mut outputs_path = None;
+    let mut data_paths = None;
+    let mut injected = false;
+    for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
+        let Some(name) = e.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if INJECTED_ENV_PREFIXES.iter().any(|p| name.starts_with(p)) {
+            injected = true;
+        }
+        let value = || match e.get("value") {
+            Some(v) => scalar_text(v).unwrap_or_default(),
+            None if e.get("valueFrom").is_some() => "(valueFrom)".to_string(),
+            None => String::new(),
+        };
+        if name == OUTPUTS_PATH_ENV {
+            outputs_path = Some(value());
+        } else if name == DATA_PATHS_ENV {
+            let raw = value();
+            let parsed: Option<BTreeMap<String, String>> = match serde_json::from_str::<Value>(&raw)
+            {
+                Ok(Value::Object(m)) => Some(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), scalar_text(v).unwrap_or_default()))
+                        .collect(),
+                ),
+                _ => None,
+            };
+            data_paths = Some(parsed.unwrap_or_else(|| BTreeMap::from([(String::new(), raw)])));
+        }
+    }
+    Container {
+        name: c
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
+        init,
+        mounts,
+        outputs_path,
+        data_paths,
+        injected,
+    }
+}

@@ -1,0 +1,67 @@
+use serde_json::Value;
+
+use super::*;
+
+fn plan(text: &str) -> VolumePlan {
+    read_plan(text.as_bytes(), "test", &ReadOptions::default()).unwrap()
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    volumeMounts: [{name: v, mountPath: /out}]\n    env: [{name: POLYAXON_RUN_OUTPUTS_PATH, value: /out/default/p}]\n  volumes: [{name: v, persistentVolumeClaim: {claimName: CLAIM}}]\n";
+
+#[test]
+fn reads_lists_cronjobs_and_default_namespace() {
+    let p = plan(
+        "kind: List\nitems:\n- kind: CronJob\n  metadata: {name: c, namespace: x}\n  spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: a}]}}}}}\n---\nkind: ConfigMap\nmetadata: {name: m}\n",
+    );
+    assert_eq!(p.workloads.len(), 1);
+    let w = &p.workloads[0];
+    assert_eq!((w.kind.as_str(), w.namespace.as_str()), ("CronJob", "x"));
+    assert_eq!(w.spec_field, "spec.jobTemplate.spec.template.spec");
+    let p = plan(&POD.replace("CLAIM", "a"));
+    assert_eq!(p.workloads[0].namespace, "default");
+    assert!(p.workloads[0].injected());
+}
+
+#[test]
+fn a_changed_claim_behind_the_outputs_mount_is_danger() {
+    let r = compare(
+        &plan(&POD.replace("CLAIM", "a")),
+        &plan(&POD.replace("CLAIM", "b")),
+    );
+    let c: Vec<&Change> = r.changes().collect();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].level, Level::Danger);
+    assert!(
+        c[0].message.contains("outputs land elsewhere"),
+        "{}",
+        c[0].message
+    );
+    assert!(r.trips(Level::Danger) && r.trips(Level::Info));
+    assert!(!compare(&r_plan(), &r_plan()).trips(Level::Info));
+}
+
+fn r_plan() -> VolumePlan {
+    plan(&POD.replace("CLAIM", "a"))
+}
+
+#[test]
+fn an_outputs_mount_removed_is_danger_and_json_escapes() {
+    let old = plan(&POD.replace("CLAIM", "a"));
+    let new = plan(&POD.replace("CLAIM", "a").replace(
+        "volumeMounts: [{name: v, mountPath: /out}]",
+        "volumeMounts: []",
+    ));
+    let r = compare(&old, &new);
+    assert_eq!(r.highest(), Some(Level::Danger));
+    let j: Value = serde_json::from_str(&json(&r)).unwrap();
+    assert_eq!(j["changes"][0]["field"], "volumeMounts[/out]");
+    assert_eq!(j["changes"][0]["container"], "c");
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let r = compare(&r_plan(), &plan(&POD.replace("CLAIM", "b")));
+    assert!(!human(&r, Style { color: false }).contains('\x1b'));
+    assert!(human(&r, Style { color: true }).contains("\x1b[31m-"));
+    assert!(markdown(&r).contains("| **danger** | c |"));
+}
