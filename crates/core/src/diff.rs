@@ -21,16 +21,16 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use crate::config::{CREDENTIALS_DIR, EnvNames};
 use crate::kinds;
-use crate::plan::CREDENTIALS_DIR;
 use crate::report::{Diagnostic, Place};
 use crate::stream::Class;
 use crate::yaml::{self, Limits};
 
 /// The env var holding the outputs path (Polyaxon's name; stowage's default).
-pub const OUTPUTS_PATH_ENV: &str = "POLYAXON_RUN_OUTPUTS_PATH";
+pub const OUTPUTS_PATH_ENV: &str = EnvNames::OUTPUTS_PATH;
 /// The env var holding the JSON object `{entry: path}` of the data volumes.
-pub const DATA_PATHS_ENV: &str = "POLYAXON_RUN_DATA_PATHS";
+pub const DATA_PATHS_ENV: &str = EnvNames::DATA_PATHS;
 /// Env var name prefixes that mark a container as injected.
 const INJECTED_ENV_PREFIXES: &[&str] =
     &["POLYAXON_RUN_", "POLYSTORES_RUN_", "STOWAGE_CREDENTIALS_"];

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::config::{Config, Entry, OnConflict, Role, Source, Store};
+use crate::config::{
+    CREDENTIALS_DIR, CREDENTIALS_SUFFIX, Config, Entry, OnConflict, Role, Source, Store,
+};
 use crate::edit::{Addition, Edit};
 use crate::kinds;
 use crate::render::{self, Renderer};
@@ -21,8 +23,6 @@ use crate::yaml::{Limits, NodeId, Tree};
 pub const ANNOTATION_DATA: &str = "stowage.dev/data";
 pub const ANNOTATION_OUTPUTS: &str = "stowage.dev/outputs";
 pub const ANNOTATION_INJECT: &str = "stowage.dev/inject";
-/// Where cloud credential files are mounted: `<dir>/<entry>/<secretKey>`.
-pub const CREDENTIALS_DIR: &str = "/var/run/secrets/stowage";
 
 /// One entry with the blocks rendered from it.
 struct Prepared<'c> {
@@ -1007,7 +1007,7 @@ fn prepare_entry<'c>(
             } else {
                 let dir = format!("{CREDENTIALS_DIR}/{}", entry.name);
                 let ctx = json!({
-                    "volumeName": format!("{}-credentials", entry.name),
+                    "volumeName": format!("{}{CREDENTIALS_SUFFIX}", entry.name),
                     "secret": secret,
                     "secretKey": secret_key,
                     "mountPath": dir,

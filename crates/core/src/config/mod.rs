@@ -143,14 +143,23 @@ pub struct EnvNames {
     pub google_credentials: String,
 }
 
+impl EnvNames {
+    // The defaults: the names the Polyaxon client reads, and stowage's credentials prefix.
+    pub const DATA_PATHS: &str = "POLYAXON_RUN_DATA_PATHS";
+    pub const OUTPUTS_PATH: &str = "POLYAXON_RUN_OUTPUTS_PATH";
+    pub const STORES_ACCESS_KEYS: &str = "POLYSTORES_RUN_STORES_ACCESS_KEYS";
+    pub const CREDENTIALS_PREFIX: &str = "STOWAGE_CREDENTIALS_";
+    pub const GOOGLE_CREDENTIALS: &str = "GOOGLE_APPLICATION_CREDENTIALS";
+}
+
 impl Default for EnvNames {
     fn default() -> Self {
         EnvNames {
-            data_paths: "POLYAXON_RUN_DATA_PATHS".into(),
-            outputs_path: "POLYAXON_RUN_OUTPUTS_PATH".into(),
-            stores_access_keys: "POLYSTORES_RUN_STORES_ACCESS_KEYS".into(),
-            credentials_prefix: "STOWAGE_CREDENTIALS_".into(),
-            google_credentials: "GOOGLE_APPLICATION_CREDENTIALS".into(),
+            data_paths: EnvNames::DATA_PATHS.into(),
+            outputs_path: EnvNames::OUTPUTS_PATH.into(),
+            stores_access_keys: EnvNames::STORES_ACCESS_KEYS.into(),
+            credentials_prefix: EnvNames::CREDENTIALS_PREFIX.into(),
+            google_credentials: EnvNames::GOOGLE_CREDENTIALS.into(),
         }
     }
 }
@@ -260,7 +269,7 @@ const FLAT_VOLUME_KEYS: &[&str] = &[
 
 /// A bucket entry also injects a volume `<entry>-credentials` for its secret key file.
 pub const CREDENTIALS_SUFFIX: &str = "-credentials";
-/// Where credential files are mounted: `<root>/<entry>/<secretKey>`.
-pub const CREDENTIALS_MOUNT_ROOT: &str = "/var/run/secrets/stowage";
+/// Where a bucket entry's credential file is mounted: `<dir>/<entry>/<secretKey>`.
+pub const CREDENTIALS_DIR: &str = "/var/run/secrets/stowage";
 /// Variables an `outputsPath` template may use.
 pub const OUTPUTS_PATH_VARIABLES: &[&str] = &["namespace", "name", "kind"];

@@ -120,10 +120,10 @@ impl Checker<'_> {
                     "`mountPath` must not be `/`: it would hide the container's whole filesystem",
                     None,
                 );
-            } else if mp == CREDENTIALS_MOUNT_ROOT || is_under(mp, CREDENTIALS_MOUNT_ROOT) {
+            } else if mp == CREDENTIALS_DIR || is_under(mp, CREDENTIALS_DIR) {
                 self.error(
                     &at("mountPath"),
-                    format!("`{mp}` is reserved: stowage mounts bucket credentials under `{CREDENTIALS_MOUNT_ROOT}`"),
+                    format!("`{mp}` is reserved: stowage mounts bucket credentials under `{CREDENTIALS_DIR}`"),
                     Some("choose another mountPath".into()),
                 );
             }
