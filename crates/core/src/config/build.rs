@@ -2,9 +2,10 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::rules::{Checker, string_list, text};
+use super::raw::Persistence;
+use super::rules::Checker;
 use super::schema::{describe, schema_diagnostics};
 use super::*;
 use crate::report::{self, Diagnostic, Place};
@@ -16,14 +17,19 @@ use crate::report::{self, Diagnostic, Place};
 ///
 /// Three passes, each reporting what the next can't say well:
 /// 1. the single-volume shape of charts before 0.1.1 gets one error with the shape to use instead;
-/// 2. the JSON Schema checks structure (types, enums, patterns, unknown keys);
-/// 3. semantic rules (one source per entry, bucket scheme, unique mount paths, sensitive host paths...)
-///    run on entries whose structure is sound, and stay quiet about a field the schema already flagged.
+/// 2. the JSON Schema checks structure (types, enums, lengths, unknown keys);
+/// 3. the rules, in Rust: those of each field (paths, names, bucket URLs: what the printed schema's
+///    patterns say, and more) on every entry, and those of whole entries (one source per entry,
+///    bucket matches store, unique mount paths, sensitive host paths...) on entries whose structure
+///    is sound. They stay quiet about a field the schema already flagged.
 pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnostic>) {
-    let no_keys = Map::new();
-    let root = match persistence {
-        Value::Null => &no_keys,
-        Value::Object(m) => m,
+    let platform_keys: Vec<&str> = match persistence {
+        Value::Null => Vec::new(),
+        Value::Object(m) => m
+            .keys()
+            .map(String::as_str)
+            .filter(|k| PLATFORM_KEYS.contains(k))
+            .collect(),
         other => {
             let d = Diagnostic::error(
                 Place::config(origin, "persistence"),
@@ -39,7 +45,7 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
     };
 
     // 1. Old chart shapes.
-    let flat = ck.flat_shapes(root);
+    let flat = ck.flat_shapes(persistence);
     let flat_diags = std::mem::take(&mut ck.diags);
 
     // 2. Schema.
@@ -50,32 +56,28 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
         .filter_map(|d| d.place.config_path.clone())
         .collect();
 
-    // 3. Semantic rules.
-    let allow = ck.allow_host_paths(root);
+    // 3. Semantic rules, on the value as the schema let it through.
+    let raw = Persistence::read(persistence);
+    let allow = ck.allow_host_paths(raw.allow_host_paths.as_deref().unwrap_or_default());
     let mut data = Vec::new();
     let mut outputs = Vec::new();
     let mut declared = Vec::new();
-    for role in [Role::Data, Role::Outputs] {
+    for (role, entries) in [(Role::Data, &raw.data), (Role::Outputs, &raw.outputs)] {
         if flat.iter().any(|f| f == role.key()) {
             continue;
         }
-        let Some(Value::Object(entries)) = root.get(role.key()) else {
-            continue;
-        };
-        for (name, value) in entries {
-            if value.is_null() {
-                continue; // `data1: null` counts as absent, like any other key
-            }
+        for (name, entry) in entries {
             let path = format!("persistence.{}.{name}", role.key());
             declared.push((role, name.as_str()));
-            ck.entry_name(&path, name, value);
-            let Value::Object(fields) = value else {
+            ck.entry_name(&path, name, entry.as_ref().is_some_and(|e| e.is_bucket()));
+            let Some(entry) = entry else {
                 continue;
             };
+            let fields = ck.fields(&path, entry);
             if schema.broken_entries.contains(&path) {
                 continue;
             }
-            if let Some(entry) = ck.entry(role, name, &path, fields, &allow) {
+            if let Some(entry) = ck.entry(role, name, &path, entry, fields, &allow) {
                 match role {
                     Role::Data => data.push(entry),
                     Role::Outputs => outputs.push(entry),
@@ -84,14 +86,14 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
         }
     }
     ck.across_entries(&declared, &data, &outputs);
-    let outputs_path = ck.outputs_path(root);
-    let on_conflict = match text(root, "onConflict") {
+    let outputs_path = ck.outputs_path(raw.outputs_path.as_deref());
+    let on_conflict = match raw.on_conflict.as_deref() {
         Some("skip") => OnConflict::Skip,
         _ => OnConflict::Error,
     };
-    let containers = string_list(root, "containers");
-    let workload_kinds = ck.workload_kinds(root);
-    let env = ck.env_names(root, data.iter().chain(&outputs));
+    let containers = ck.containers("persistence.containers", raw.containers.as_deref());
+    let workload_kinds = ck.workload_kinds(raw.workload_kinds.as_deref().unwrap_or_default());
+    let env = ck.env_names(raw.env.as_ref(), data.iter().chain(&outputs));
 
     // Semantic findings on a field the schema already flagged would say the same thing twice.
     ck.diags.retain(|d| {
@@ -104,11 +106,7 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
     let mut diags = flat_diags;
     diags.extend(schema.diags);
     diags.extend(ck.diags);
-    let ignored: Vec<String> = root
-        .keys()
-        .filter(|k| PLATFORM_KEYS.contains(&k.as_str()))
-        .map(|k| format!("`{k}`"))
-        .collect();
+    let ignored: Vec<String> = platform_keys.iter().map(|k| format!("`{k}`")).collect();
     if !ignored.is_empty() {
         diags.push(Diagnostic::note(
             Place::config(origin, "persistence"),

@@ -8,6 +8,7 @@
 
 mod build;
 mod load;
+mod raw;
 mod rules;
 mod schema;
 #[cfg(test)]
@@ -222,18 +223,6 @@ pub const ENTRY_KEYS: &[&str] = &[
     "default",
     "mount",
     "mountOptions",
-];
-
-/// stowage's own keys directly under `persistence`.
-pub const CONFIG_KEYS: &[&str] = &[
-    "data",
-    "outputs",
-    "outputsPath",
-    "onConflict",
-    "containers",
-    "workloadKinds",
-    "env",
-    "allowHostPaths",
 ];
 
 /// Keys real Polyaxon values files carry under `persistence` for the platform itself (its own

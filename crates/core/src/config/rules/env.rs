@@ -1,8 +1,7 @@
 //! `env`: the names of the injected env vars.
 
-use serde_json::{Map, Value};
-
-use super::{Checker, text};
+use super::Checker;
+use crate::config::raw::RawEnv;
 use crate::config::{Entry, EnvNames, Source};
 use crate::k8s;
 
@@ -11,22 +10,34 @@ impl Checker<'_> {
     /// including with the per-credential names `<credentialsPrefix><ENTRY>`.
     pub(in crate::config) fn env_names<'e>(
         &mut self,
-        root: &Map<String, Value>,
+        raw: Option<&RawEnv>,
         entries: impl Iterator<Item = &'e Entry>,
     ) -> EnvNames {
         let mut env = EnvNames::default();
-        let Some(Value::Object(m)) = root.get("env") else {
+        let Some(raw) = raw else {
             return env;
         };
-        let fields: [(&str, &mut String); 5] = [
-            ("dataPaths", &mut env.data_paths),
-            ("outputsPath", &mut env.outputs_path),
-            ("storesAccessKeys", &mut env.stores_access_keys),
-            ("credentialsPrefix", &mut env.credentials_prefix),
-            ("googleCredentials", &mut env.google_credentials),
+        let fields: [(&str, &Option<String>, &mut String); 5] = [
+            ("dataPaths", &raw.data_paths, &mut env.data_paths),
+            ("outputsPath", &raw.outputs_path, &mut env.outputs_path),
+            (
+                "storesAccessKeys",
+                &raw.stores_access_keys,
+                &mut env.stores_access_keys,
+            ),
+            (
+                "credentialsPrefix",
+                &raw.credentials_prefix,
+                &mut env.credentials_prefix,
+            ),
+            (
+                "googleCredentials",
+                &raw.google_credentials,
+                &mut env.google_credentials,
+            ),
         ];
-        for (key, slot) in fields {
-            if let Some(name) = text(m, key) {
+        for (key, value, slot) in fields {
+            if let Some(name) = value {
                 if !k8s::is_env_name(name) {
                     self.error(
                         &format!("persistence.env.{key}"),
@@ -34,7 +45,7 @@ impl Checker<'_> {
                         Some("use letters, digits and `_`, not starting with a digit".into()),
                     );
                 }
-                *slot = name.to_string();
+                *slot = name.clone();
             }
         }
         let mut names = vec![

@@ -1,16 +1,45 @@
-//! The `outputsPath` template.
+//! Outputs: one default entry, read-only entries, and the `outputsPath` template.
 
-use serde_json::{Map, Value};
-
-use super::{Checker, text};
-use crate::config::{DEFAULT_OUTPUTS_PATH, OUTPUTS_PATH_VARIABLES};
+use super::{Checker, path_of};
+use crate::config::raw::RawEntry;
+use crate::config::{DEFAULT_OUTPUTS_PATH, Entry, OUTPUTS_PATH_VARIABLES};
 use crate::k8s;
 use crate::report;
 
 impl Checker<'_> {
+    /// At most one outputs entry has `default: true`.
+    pub(super) fn one_default(&mut self, outputs: &[Entry]) {
+        let defaults: Vec<&Entry> = outputs.iter().filter(|e| e.default).collect();
+        for extra in defaults.iter().skip(1) {
+            self.error(
+                &format!("{}.default", path_of(extra)),
+                format!(
+                    "only one outputs entry may have `default: true`; `{}` already has it",
+                    defaults[0].name
+                ),
+                Some("remove `default: true` from all but one".into()),
+            );
+        }
+    }
+
+    /// A read-only outputs entry is allowed (the Polyaxon page's own example has one), but the
+    /// workload can't write there.
+    pub(super) fn read_only_outputs(&mut self, path: &str, e: &RawEntry) {
+        if e.read_only {
+            self.warning(
+                &format!("{path}.readOnly"),
+                "read-only outputs entry: the workload can't write its outputs there",
+                Some(
+                    "remove `readOnly: true` unless the workload only reads earlier outputs".into(),
+                ),
+            );
+        }
+    }
+
+    /// The `outputsPath` template: it must compile, use only `namespace`, `name` and `kind`, and
     /// render to a relative path that stays below the outputs root.
-    pub(in crate::config) fn outputs_path(&mut self, root: &Map<String, Value>) -> String {
-        let Some(template) = text(root, "outputsPath") else {
+    pub(in crate::config) fn outputs_path(&mut self, template: Option<&str>) -> String {
+        let Some(template) = template else {
             return DEFAULT_OUTPUTS_PATH.to_string();
         };
         let at = "persistence.outputsPath";

@@ -1,22 +1,57 @@
-//! mountPath, hostPath and allowHostPaths: absolute, normalised, and no sensitive host paths.
+//! Paths: mountPath, subPath, hostPath and allowHostPaths: absolute (or, for subPath, relative),
+//! normalised, below their root, and no sensitive host paths.
 
-use serde_json::{Map, Value};
+use std::collections::HashSet;
 
-use super::{Checker, flag, text};
+use super::{Checker, Problem, path_of};
+use crate::config::raw::RawEntry;
+use crate::config::{CREDENTIALS_DIR, Entry, Role};
+use crate::k8s;
 
 impl Checker<'_> {
-    /// Check a `hostPath` and return it clean: absolute, no `..`, not sensitive unless allowed.
-    pub(in crate::config) fn host_path(
+    /// A `mountPath`, clean: absolute, normalised, not `/` and not where credentials go.
+    pub(super) fn mount_path(&mut self, at: &str, p: &str) -> Option<String> {
+        let clean = self.clean_path(at, "mountPath", p)?;
+        if clean == "/" {
+            self.error(
+                at,
+                "`mountPath` must not be `/`: it would hide the container's whole filesystem",
+                None,
+            );
+        } else if clean == CREDENTIALS_DIR || is_under(&clean, CREDENTIALS_DIR) {
+            self.error(
+                at,
+                format!("`{clean}` is reserved: stowage mounts bucket credentials under `{CREDENTIALS_DIR}`"),
+                Some("choose another mountPath".into()),
+            );
+        }
+        Some(clean)
+    }
+
+    /// A hostPath or claim entry is mounted somewhere.
+    pub(super) fn needs_mount_path(
         &mut self,
+        role: Role,
+        name: &str,
         path: &str,
-        m: &Map<String, Value>,
-        host: &str,
-        allow: &[String],
-    ) -> Option<String> {
+        e: &RawEntry,
+        what: &str,
+    ) {
+        if e.mount_path.is_none() {
+            self.error(
+                &format!("{path}.mountPath"),
+                format!("`mountPath` is required for {what} entry"),
+                Some(format!("e.g. `mountPath: /{}/{name}`", role.key())),
+            );
+        }
+    }
+
+    /// The rules of a clean `hostPath` (see [`Checker::clean_path`]): not sensitive unless
+    /// allowed, and a warning for what Pod Security and a writable or created path mean.
+    pub(super) fn host_path(&mut self, path: &str, e: &RawEntry, clean: &str, allow: &[String]) {
         let at = format!("{path}.hostPath");
-        let clean = self.clean_path(&at, "hostPath", host)?;
-        if let Some(why) = sensitive_host_path(&clean)
-            && !allow.iter().any(|a| clean == *a || is_under(&clean, a))
+        if let Some(why) = sensitive_host_path(clean)
+            && !allow.iter().any(|a| clean == *a || is_under(clean, a))
         {
             self.error(
                 &at,
@@ -29,77 +64,50 @@ impl Checker<'_> {
             "Pod Security `baseline` (and `restricted`) forbid hostPath volumes: pods in namespaces that enforce them will be rejected",
             Some("use `existingClaim` with a PersistentVolumeClaim where Pod Security is enforced".into()),
         );
-        if !flag(m, "readOnly") {
+        if !e.read_only {
             self.warning(
                 &at,
                 "writable hostPath: the workload can write to the node's filesystem (and, through symlinks, outside this directory)",
                 Some("set `readOnly: true` unless the workload must write there".into()),
             );
         }
-        if let Some(t @ ("DirectoryOrCreate" | "FileOrCreate")) = text(m, "hostPathType") {
+        if let Some(t @ ("DirectoryOrCreate" | "FileOrCreate")) = e.host_path_type.as_deref() {
             self.warning(
                 &format!("{path}.hostPathType"),
                 format!("`{t}` creates a root-owned path on the node when it is missing"),
                 Some("prefer `Directory` or `File`, so a typo fails instead of creating an empty path".into()),
             );
         }
-        Some(clean)
     }
 
-    /// elements are refused rather than resolved: kubelet and the API do not agree on them.
-    pub(in crate::config) fn clean_path(
-        &mut self,
-        at: &str,
-        field: &str,
-        p: &str,
-    ) -> Option<String> {
-        if field == "mountPath" && p.contains(':') {
-            self.error(
-                at,
-                format!("`mountPath` must not contain `:` (got `{p}`)"),
-                None,
-            );
-            return None;
+    /// A `subPath` stays inside its volume.
+    pub(super) fn sub_path(&mut self, at: &str, p: &str) {
+        if let Err(problem) = sub_path(p) {
+            self.report(at, problem);
         }
-        if !p.starts_with('/') {
-            self.error(
-                at,
-                format!("`{field}` must be an absolute path (got `{p}`)"),
-                Some(format!("write `/{p}`")),
-            );
-            return None;
-        }
-        let mut parts = Vec::new();
-        for part in p.split('/') {
-            match part {
-                "" => {}
-                "." | ".." => {
-                    self.error(
-                        at,
-                        format!("`{field}` must not contain a `{part}` element (got `{p}`)"),
-                        Some("write the path without it".into()),
-                    );
-                    return None;
+    }
+
+    /// An absolute path made canonical (see [`clean_path`]), with a note when that changed it.
+    pub(super) fn clean_path(&mut self, at: &str, field: &str, p: &str) -> Option<String> {
+        match clean_path(field, p) {
+            Ok(clean) => {
+                if clean != p {
+                    self.note(at, format!("`{field}` `{p}` normalised to `{clean}`"));
                 }
-                _ => parts.push(part),
+                Some(clean)
+            }
+            Err(problem) => {
+                self.report(at, problem);
+                None
             }
         }
-        let clean = format!("/{}", parts.join("/"));
-        if clean != p {
-            self.note(at, format!("`{field}` `{p}` normalised to `{clean}`"));
-        }
-        Some(clean)
     }
 
-    /// `allowHostPaths`, cleaned. Invalid items are the schema's to report.
-    pub(in crate::config) fn allow_host_paths(&mut self, root: &Map<String, Value>) -> Vec<String> {
-        let Some(Value::Array(items)) = root.get("allowHostPaths") else {
-            return Vec::new();
-        };
+    /// `allowHostPaths`, cleaned.
+    pub(in crate::config) fn allow_host_paths(&mut self, items: &[Option<String>]) -> Vec<String> {
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            if let Value::String(p) = item
-                && p.starts_with('/')
+            if let Some(p) = item
                 && let Some(clean) = self.clean_path(
                     &format!("persistence.allowHostPaths[{i}]"),
                     "allowHostPaths",
@@ -111,6 +119,100 @@ impl Checker<'_> {
         }
         out
     }
+
+    /// Mount paths, compared after normalisation, between entries that can be mounted together:
+    /// every data entry (all are mounted by default) and one outputs entry. Two outputs entries
+    /// are alternatives, so they may share a mountPath.
+    pub(super) fn mount_paths_together(&mut self, data: &[Entry], outputs: &[Entry]) {
+        let mounted: Vec<(&Entry, &str)> = data
+            .iter()
+            .chain(outputs)
+            .filter_map(|e| e.mount_path.as_deref().map(|p| (e, p)))
+            .collect();
+        for (j, (later, lp)) in mounted.iter().enumerate() {
+            let mut compared = HashSet::new(); // an earlier duplicate was reported already
+            for (earlier, ep) in &mounted[..j] {
+                if later.role == Role::Outputs && earlier.role == Role::Outputs {
+                    continue;
+                }
+                if !compared.insert(*ep) {
+                    continue;
+                }
+                if lp == ep {
+                    self.error(
+                        &format!("{}.mountPath", path_of(later)),
+                        format!("mountPath `{lp}` is already the mountPath of `{}`", path_of(earlier)),
+                        Some("mount paths must be unique: data and outputs entries are mounted in the same containers".into()),
+                    );
+                } else if is_under(lp, ep) || is_under(ep, lp) {
+                    let (inner, outer) = if is_under(lp, ep) { (lp, ep) } else { (ep, lp) };
+                    self.warning(
+                        &format!("{}.mountPath", path_of(later)),
+                        format!(
+                            "mountPath `{lp}` and `{ep}` (`{}`) are nested: when both are mounted, `{inner}` hides that part of the volume at `{outer}`",
+                            path_of(earlier)
+                        ),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Make an absolute path canonical (`/data//x/` → `/data/x`). `.` and `..` elements are refused
+/// rather than resolved: kubelet and the API do not agree on them. `field` names the path in
+/// messages; a `mountPath` must not contain `:` either.
+pub(in crate::config) fn clean_path(field: &str, p: &str) -> Result<String, Problem> {
+    if field == "mountPath" && p.contains(':') {
+        return Err(Problem::new(format!(
+            "`mountPath` must not contain `:` (got `{p}`)"
+        )));
+    }
+    if !p.starts_with('/') {
+        return Err(
+            Problem::new(format!("`{field}` must be an absolute path (got `{p}`)"))
+                .hint(format!("write `/{p}`")),
+        );
+    }
+    if has_line_break(p) {
+        return Err(Problem::new(format!(
+            "`{field}` must not contain a line break (got {p:?})"
+        )));
+    }
+    let mut parts = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" => {}
+            "." | ".." => {
+                return Err(Problem::new(format!(
+                    "`{field}` must not contain a `{part}` element (got `{p}`)"
+                ))
+                .hint("write the path without it"));
+            }
+            _ => parts.push(part),
+        }
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+/// A `subPath`: relative, on one line, and never above the volume's root.
+pub(in crate::config) fn sub_path(p: &str) -> Result<(), Problem> {
+    let problem = if has_line_break(p) {
+        "must not contain a line break"
+    } else {
+        match k8s::local_descending_path_problem(p) {
+            Some(problem) => problem,
+            None => return Ok(()),
+        }
+    };
+    Err(Problem::new(format!("`subPath` {problem}"))
+        .hint("use a path relative to the volume's root"))
+}
+
+/// A line terminator as JSON Schema's regexes (ECMA-262) know them: `.` matches none of them.
+pub(in crate::config) fn has_line_break(s: &str) -> bool {
+    s.contains(['\n', '\r', '\u{2028}', '\u{2029}'])
 }
 
 /// True when clean absolute `child` lies strictly below `parent`.
@@ -145,7 +247,7 @@ fn sensitive_host_path(path: &str) -> Option<String> {
     None
 }
 
-/// Host paths a pod must not mount unless `allowHostPaths` says so,, with why.
+/// Host paths a pod must not mount unless `allowHostPaths` says so, with why.
 /// A path is refused when it is one of these, or contains one of them (`/var` holds
 /// `/var/run/docker.sock`), or lies under one of [`SENSITIVE_HOST_TREES`].
 const SENSITIVE_HOST_PATHS: &[(&str, &str)] = &[
@@ -154,39 +256,17 @@ const SENSITIVE_HOST_PATHS: &[(&str, &str)] = &[
     ("/run", "the node's runtime sockets"),
     ("/root", "root's home directory on the node"),
     ("/home", "the users' home directories on the node"),
-    (
-        "/var/run/docker.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
-    (
-        "/run/docker.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
-    (
-        "/var/run/cri-dockerd.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
-    (
-        "/run/cri-dockerd.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
-    (
-        "/var/run/containerd/containerd.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
-    (
-        "/run/containerd/containerd.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
-    (
-        "/var/run/crio/crio.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
-    (
-        "/run/crio/crio.sock",
-        "a container runtime socket: it controls every container on the node",
-    ),
+    ("/var/run/docker.sock", RUNTIME_SOCKET),
+    ("/run/docker.sock", RUNTIME_SOCKET),
+    ("/var/run/cri-dockerd.sock", RUNTIME_SOCKET),
+    ("/run/cri-dockerd.sock", RUNTIME_SOCKET),
+    ("/var/run/containerd/containerd.sock", RUNTIME_SOCKET),
+    ("/run/containerd/containerd.sock", RUNTIME_SOCKET),
+    ("/var/run/crio/crio.sock", RUNTIME_SOCKET),
+    ("/run/crio/crio.sock", RUNTIME_SOCKET),
 ];
+
+const RUNTIME_SOCKET: &str = "a container runtime socket: it controls every container on the node";
 
 /// Host directories whose whole subtree is sensitive.
 const SENSITIVE_HOST_TREES: &[(&str, &str)] = &[

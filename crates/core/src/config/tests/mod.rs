@@ -12,7 +12,7 @@ mod sources;
 mod structure;
 
 use super::load::values_yaml_options;
-use super::schema::{dotted, pattern_check, pointer_segments, schema_value, validator};
+use super::schema::{dotted, pointer_segments, runtime_schema, schema_value, validator};
 use super::*;
 use crate::report::Severity;
 use std::path::{Path, PathBuf};

@@ -104,6 +104,11 @@ fn host_paths() {
         "persistence.data.d.hostPath",
         "`..`",
     );
+    only_error_at(
+        "data: {d: {hostPath: \"/srv/a\\nb\", mountPath: /d, readOnly: true}}",
+        "persistence.data.d.hostPath",
+        "line break",
+    );
     let (config, diags) = ok("data: {d: {hostPath: /srv/data, mountPath: /d}}");
     assert_eq!(
         config.data[0].source,

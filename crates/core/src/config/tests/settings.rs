@@ -71,6 +71,40 @@ fn workload_kinds() {
         "persistence.workloadKinds[1]",
         "listed twice",
     );
+    only_error_at(
+        "workloadKinds: [{apiVersion: Argoproj.io/v1, kind: Workflow, podSpecPaths: [spec]}]",
+        "persistence.workloadKinds[0].apiVersion",
+        "such as `argoproj.io/v1alpha1`",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: 'Work-flow', podSpecPaths: [spec]}]",
+        "persistence.workloadKinds[0].kind",
+        "such as `Workflow`",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: '', podSpecPaths: [spec]}]",
+        "persistence.workloadKinds[0]",
+        "needs `kind`",
+    );
+    // `apiVersion: ''` is absent: any group.
+    let (config, _) = ok("workloadKinds: [{apiVersion: '', kind: Workflow, podSpecPaths: [spec]}]");
+    assert_eq!(config.workload_kinds[0].api_version, None);
+    // A built-in kind in its own group never reads these paths.
+    let (_, diags) = ok(
+        "workloadKinds: [{apiVersion: apps/v1, kind: Deployment, podSpecPaths: [spec.template.spec]}]",
+    );
+    find(
+        &diags,
+        Severity::Warning,
+        "persistence.workloadKinds[0]",
+        "built-in",
+    );
+    let (_, diags) = ok("workloadKinds: [{kind: Job, podSpecPaths: [spec.template.spec]}]");
+    assert!(
+        !diags.iter().any(|d| d.message.contains("built-in")),
+        "{}",
+        list(&diags)
+    );
 }
 
 #[test]

@@ -132,3 +132,49 @@ fn all_problems_are_reported_at_once() {
         "more than one source",
     );
 }
+
+/// The rules of each field hold whatever else is wrong with its entry: an unknown key, a second
+/// source, a missing store.
+#[test]
+fn fields_are_checked_in_broken_entries_too() {
+    let diags = error_at(
+        "data: {d: {mountPath: relative, existingclaim: c}}",
+        "persistence.data.d.mountPath",
+        "write `/relative`",
+    );
+    find(
+        &diags,
+        Severity::Error,
+        "persistence.data.d.existingclaim",
+        "did you mean",
+    );
+    let diags = error_at(
+        "data: {d: {mountPath: /d, hostPath: /srv/d, existingClaim: Bad_Claim, readOnly: true}}",
+        "persistence.data.d.existingClaim",
+        "PersistentVolumeClaim name",
+    );
+    find(
+        &diags,
+        Severity::Error,
+        "persistence.data.d",
+        "more than one source",
+    );
+    let diags = error_at(
+        "data: {d: {bucket: 'http://b', secret: S, secretKey: k}}",
+        "persistence.data.d.bucket",
+        "not a bucket URL",
+    );
+    find(
+        &diags,
+        Severity::Error,
+        "persistence.data.d.store",
+        "needs a `store`",
+    );
+    find(
+        &diags,
+        Severity::Error,
+        "persistence.data.d.secret",
+        "Secret name",
+    );
+    assert_eq!(errors(&diags).len(), 3, "{}", list(&diags));
+}
