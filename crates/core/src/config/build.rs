@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::raw::Persistence;
 use super::rules::Checker;
+use super::rules::workloads::Declared;
 use super::schema::{describe, schema_diagnostics};
 use super::*;
 use crate::report::{self, Diagnostic, Place};
@@ -94,6 +95,21 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
     let containers = ck.containers("persistence.containers", raw.containers.as_deref());
     let workload_kinds = ck.workload_kinds(raw.workload_kinds.as_deref().unwrap_or_default());
     let env = ck.env_names(raw.env.as_ref(), data.iter().chain(&outputs));
+    let entry_names = |role: Role| {
+        declared
+            .iter()
+            .filter(move |(r, _)| *r == role)
+            .map(|(_, n)| *n)
+    };
+    let declared = Declared {
+        data: entry_names(Role::Data).collect(),
+        outputs: entry_names(Role::Outputs).collect(),
+    };
+    let workloads = ck.workloads(
+        raw.workloads.as_deref().unwrap_or_default(),
+        &declared,
+        &workload_kinds,
+    );
 
     // Semantic findings on a field the schema already flagged would say the same thing twice.
     ck.diags.retain(|d| {
@@ -138,6 +154,7 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
         workload_kinds,
         env,
         allow_host_paths: allow,
+        workloads,
     };
     (Some(config), diags)
 }

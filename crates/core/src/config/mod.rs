@@ -1,23 +1,28 @@
 //! The persistence config: where it comes from, its schema, its semantic rules, and the typed model
-//! the planner uses (this file).
+//! the planner uses (this file, and `workloads` for the rules of `persistence.workloads`).
 //!
 //! Sources (exactly one per run): `--values FILE...` (the `persistence:` key, merged like Helm,
 //! `load`), an in-stream `stowage.dev/v1alpha1 Persistence` document (its `spec`), or a KRM
 //! functionConfig. Whatever the source, the same `persistence`-shaped JSON value goes through
-//! [`build`]: the embedded JSON Schema (`schema`), then the semantic rules, by family (`rules/`).
+//! [`build`]: the embedded JSON Schema (`schema`), then the value read into plain structs (`raw`)
+//! and the rules, by family (`rules/`), which make the typed [`Config`].
 
 mod build;
+mod glob;
 mod load;
 mod raw;
 mod rules;
 mod schema;
 #[cfg(test)]
 mod tests;
+mod workloads;
 
 pub use build::build;
+pub use glob::{Glob, GlobError};
 pub use load::load_values_files;
 pub use rules::sources::{BucketUrl, parse_bucket_url};
 pub use schema::schema;
+pub use workloads::{DataPick, KindMatch, Match, OutputsPick, WorkloadFacts, WorkloadRule};
 
 /// Which list an entry was declared in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,6 +198,9 @@ pub struct Config {
     pub env: EnvNames,
     /// Sensitive hostPaths the user explicitly allows.
     pub allow_host_paths: Vec<String>,
+    /// `persistence.workloads`, in order: the first that matches a workload applies
+    /// ([`Config::workload_rule`]).
+    pub workloads: Vec<WorkloadRule>,
 }
 
 impl Config {

@@ -31,6 +31,8 @@ pub(super) struct Persistence {
     pub env: Option<RawEnv>,
     #[serde(deserialize_with = "list")]
     pub allow_host_paths: Option<Vec<Option<String>>>,
+    #[serde(deserialize_with = "list")]
+    pub workloads: Option<Vec<Option<RawRule>>>,
 }
 
 impl Persistence {
@@ -109,6 +111,50 @@ pub(super) struct RawEnv {
     pub google_credentials: Option<String>,
 }
 
+/// An item of `persistence.workloads`.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct RawRule {
+    #[serde(rename = "match", deserialize_with = "lax")]
+    pub when: Option<RawMatch>,
+    #[serde(deserialize_with = "names")]
+    pub data: Option<Names>,
+    #[serde(deserialize_with = "text")]
+    pub outputs: Option<String>,
+    #[serde(deserialize_with = "list")]
+    pub containers: Option<Vec<Option<String>>>,
+    #[serde(deserialize_with = "lax")]
+    pub inject: Option<bool>,
+}
+
+/// `persistence.workloads[].match`.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+#[serde(rename_all = "camelCase", default)]
+pub(super) struct RawMatch {
+    #[serde(deserialize_with = "names")]
+    pub kind: Option<Names>,
+    #[serde(deserialize_with = "text")]
+    pub name: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub namespace: Option<String>,
+    #[serde(deserialize_with = "labels")]
+    pub labels: Vec<(String, String)>,
+    #[serde(deserialize_with = "text")]
+    pub source: Option<String>,
+    #[serde(deserialize_with = "lax")]
+    pub hook: Option<bool>,
+}
+
+/// One string (a name, comma-separated names, or `none`), or a list of names.
+#[derive(Debug)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(super) enum Names {
+    One(String),
+    List(Vec<Option<String>>),
+}
+
 /// A string; null, "" and other types read as absent.
 fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(d)? {
@@ -139,6 +185,35 @@ fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
                 .collect(),
         ),
         _ => None,
+    })
+}
+
+/// A string or a list of strings; null and "" read as absent.
+fn names<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Names>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() => Some(Names::One(s)),
+        Value::Array(items) => Some(Names::List(
+            items
+                .into_iter()
+                .map(|i| serde_json::from_value(i).ok())
+                .collect(),
+        )),
+        _ => None,
+    })
+}
+
+/// A mapping of label names to values, in the order written. A value may be "" (a label can be
+/// empty); one that is not a string is left out.
+fn labels<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Object(m) => m
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                Value::String(v) => Some((k, v)),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
     })
 }
 

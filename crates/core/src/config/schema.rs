@@ -167,10 +167,13 @@ pub(super) fn schema_diagnostics(instance: &Value, origin: &str, flat: &[String]
             ),
             K::MinItems { .. } => {
                 let d = Diagnostic::error(place, format!("`{field}` must not be empty"));
-                if field == "containers" {
-                    d.with_hint("remove `containers` to select every container")
-                } else {
-                    d
+                match field.as_str() {
+                    "containers" => d.with_hint("remove `containers` to select every container"),
+                    "data" => d.with_hint(
+                        "write `data: none` for no data entries, or leave `data` out for every one",
+                    ),
+                    "kind" => d.with_hint("leave `kind` out to match every kind"),
+                    _ => d,
                 }
             }
             K::UniqueItems => {
@@ -209,6 +212,13 @@ fn unknown_key(
         .map(|p| p.keys().map(String::as_str).collect())
         .unwrap_or_default();
     let d = Diagnostic::error(place, format!("unknown key `{key}`"));
+    let in_rule = segments.len() == 2 && segments[0] == "workloads";
+    let match_keys = &schema_value()["$defs"]["workloadMatch"]["properties"];
+    if in_rule && match_keys.get(key).is_some() {
+        return d.with_hint(format!(
+            "`{key}` says which workloads the rule is for: put it under `match`"
+        ));
+    }
     match report::did_you_mean(key, known.iter().copied()) {
         Some(s) => d.with_hint(format!("did you mean `{s}`?")),
         None if segments.len() == 2 && (segments[0] == "data" || segments[0] == "outputs") => d
@@ -228,6 +238,9 @@ fn type_hint(segments: &[String], expected: &str, value: &Value) -> Option<Strin
     let is_role = |s: &String| s == "data" || s == "outputs";
     if expected.starts_with("a boolean") && value.is_string() {
         return Some("write `true` or `false` without quotes".into());
+    }
+    if expected == "a string" && (value.is_number() || value.is_boolean()) {
+        return Some(format!("quote it: `\"{value}\"`"));
     }
     match segments {
         [role] if is_role(role) && value.is_array() => Some(format!(

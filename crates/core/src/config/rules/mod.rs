@@ -9,6 +9,7 @@ pub(super) mod names;
 mod outputs;
 pub(super) mod paths;
 pub(super) mod sources;
+pub(super) mod workloads;
 
 use super::raw::RawEntry;
 use super::*;

@@ -2,6 +2,7 @@
 //! helpers they share.
 
 mod files;
+mod glob;
 mod load;
 mod names;
 mod outputs;
@@ -10,6 +11,7 @@ mod schema;
 mod settings;
 mod sources;
 mod structure;
+mod workloads;
 
 use super::load::values_yaml_options;
 use super::schema::{dotted, pointer_segments, runtime_schema, schema_value, validator};

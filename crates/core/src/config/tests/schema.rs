@@ -201,6 +201,13 @@ fn every_key() -> Value {
         "env": {"dataPaths": "DATA_PATHS", "outputsPath": "OUTPUTS_PATH",
             "storesAccessKeys": "KEYS", "credentialsPrefix": "CREDS_", "googleCredentials": "GOOGLE"},
         "allowHostPaths": ["/var/run/docker.sock"],
+        "workloads": [
+            {"match": {"kind": "Job", "name": "train-*", "namespace": "ml-*", "labels": {"team": "vision"},
+                "source": "*/templates/train-*.yaml", "hook": false},
+             "data": ["data1", "data2"], "outputs": "outputs2", "containers": ["trainer"]},
+            {"match": {"kind": ["Deployment", "Job.batch.volcano.sh"]}, "data": "data1,data2", "outputs": "none"},
+            {"match": {"name": "*-exporter"}, "inject": false},
+        ],
     });
     for (k, x) in extra.as_object().unwrap() {
         v[k] = x.clone();
@@ -320,7 +327,7 @@ fn schema_is_draft_2020_12_and_compiles() {
 /// The keys of each mapping the rules read are the schema's, so Helm's check and ours agree.
 #[test]
 fn the_raw_structs_read_every_key_of_the_schema() {
-    use super::raw::{Persistence, RawEntry, RawEnv, RawKind};
+    use super::raw::{Persistence, RawEntry, RawEnv, RawKind, RawMatch, RawRule};
     fn keys(v: &Value) -> Vec<String> {
         let mut keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
         keys.sort();
@@ -351,6 +358,15 @@ fn the_raw_structs_read_every_key_of_the_schema() {
     assert_eq!(
         fields::<RawKind>(),
         keys(&schema["$defs"]["workloadKind"]["properties"])
+    );
+    let defs = &schema["$defs"];
+    assert_eq!(
+        fields::<RawRule>(),
+        keys(&defs["workloadRule"]["properties"])
+    );
+    assert_eq!(
+        fields::<RawMatch>(),
+        keys(&defs["workloadMatch"]["properties"])
     );
 }
 
