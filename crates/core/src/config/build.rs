@@ -21,7 +21,7 @@ use crate::report::{self, Diagnostic, Place};
 /// 2. the JSON Schema checks structure (types, enums, lengths, unknown keys);
 /// 3. the rules, in Rust: those of each field (paths, names, bucket URLs: what the printed schema's
 ///    patterns say, and more) on every entry, and those of whole entries (one source per entry,
-///    bucket matches store, unique mount paths, sensitive host paths...) on entries whose structure
+///    bucket matches store, shared mount paths, sensitive host paths...) on entries whose structure
 ///    is sound. They stay quiet about a field the schema already flagged.
 pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnostic>) {
     let platform_keys: Vec<&str> = match persistence {

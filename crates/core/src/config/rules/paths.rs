@@ -121,8 +121,10 @@ impl Checker<'_> {
     }
 
     /// Mount paths, compared after normalisation, between entries that can be mounted together:
-    /// every data entry (all are mounted by default) and one outputs entry. Two outputs entries
-    /// are alternatives, so they may share a mountPath.
+    /// data entries (every one by default) and one outputs entry. Two outputs entries are
+    /// alternatives, so they may share a mountPath. Entries on one path are not an error here:
+    /// each workload may pick just one of them (Polyaxon's own CI values put three data entries
+    /// at `/tmp/data`); the planner refuses a workload that would get two.
     pub(super) fn mount_paths_together(&mut self, data: &[Entry], outputs: &[Entry]) {
         let mounted: Vec<(&Entry, &str)> = data
             .iter()
@@ -130,7 +132,7 @@ impl Checker<'_> {
             .filter_map(|e| e.mount_path.as_deref().map(|p| (e, p)))
             .collect();
         for (j, (later, lp)) in mounted.iter().enumerate() {
-            let mut compared = HashSet::new(); // an earlier duplicate was reported already
+            let mut compared = HashSet::new(); // an earlier entry on this path was named already
             for (earlier, ep) in &mounted[..j] {
                 if later.role == Role::Outputs && earlier.role == Role::Outputs {
                     continue;
@@ -139,10 +141,18 @@ impl Checker<'_> {
                     continue;
                 }
                 if lp == ep {
-                    self.error(
+                    let hint = if later.role == Role::Data {
+                        "by default a workload gets every data entry: pick one of them per workload (the `stowage.dev/data` annotation or a `persistence.workloads` rule), or give each its own mountPath"
+                    } else {
+                        "pick per workload which of the two it gets (the `stowage.dev/data` and `stowage.dev/outputs` annotations or a `persistence.workloads` rule), or give each its own mountPath"
+                    };
+                    self.warning(
                         &format!("{}.mountPath", path_of(later)),
-                        format!("mountPath `{lp}` is already the mountPath of `{}`", path_of(earlier)),
-                        Some("mount paths must be unique: data and outputs entries are mounted in the same containers".into()),
+                        format!(
+                            "mountPath `{lp}` is also the mountPath of `{}`: a workload that gets both entries will be refused",
+                            path_of(earlier)
+                        ),
+                        Some(hint.into()),
                     );
                 } else if is_under(lp, ep) || is_under(ep, lp) {
                     let (inner, outer) = if is_under(lp, ep) { (lp, ep) } else { (ep, lp) };

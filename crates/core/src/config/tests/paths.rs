@@ -50,16 +50,55 @@ fn mount_paths() {
 }
 
 #[test]
-fn mount_paths_are_unique_across_data_and_outputs() {
-    only_error_at(
+fn entries_mounted_together_on_one_path_are_a_warning() {
+    // Each workload may pick just one of them; the planner refuses one that would get both.
+    let (_, diags) = ok(
         "data: {d: {existingClaim: c, mountPath: /shared/}}\noutputs: {o: {existingClaim: c, mountPath: /shared}}",
+    );
+    let w = find(
+        &diags,
+        Severity::Warning,
         "persistence.outputs.o.mountPath",
-        "already the mountPath of `persistence.data.d`",
+        "also the mountPath of `persistence.data.d`: a workload that gets both entries will be refused",
+    );
+    assert!(
+        w.hint.as_deref().unwrap().contains("stowage.dev/outputs"),
+        "{w}"
     );
     // Outputs entries are alternatives: a workload gets one of them.
-    ok(
+    let (_, diags) = ok(
         "outputs: {a: {existingClaim: a, mountPath: /outputs}, b: {existingClaim: b, mountPath: /outputs/}}",
     );
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d.message.contains("mountPath `/outputs`")),
+        "{}",
+        list(&diags)
+    );
+    // The persistence of Polyaxon's own CI values: three data entries at /tmp/data, three
+    // outputs entries at /tmp/outputs. Each later data entry is named once, with the first.
+    let (config, diags) = ok(
+        "data:\n  data1: {mountPath: /tmp/data, hostPath: /tmp/data}\n  data2: {mountPath: /tmp/data, existingClaim: data-2-pvc}\n  data3: {mountPath: /tmp/data, existingClaim: data-3-pvc, readOnly: true}\noutputs:\n  outputs1: {mountPath: /tmp/outputs, hostPath: /tmp/outputs}\n  outputs2: {mountPath: /tmp/outputs, existingClaim: outputs-2-pvc}\n  outputs3: {mountPath: /tmp/outputs, existingClaim: outputs-3-pvc}\n",
+    );
+    assert_eq!(config.data.len(), 3);
+    for later in ["data2", "data3"] {
+        let w = find(
+            &diags,
+            Severity::Warning,
+            &format!("persistence.data.{later}.mountPath"),
+            "also the mountPath of `persistence.data.data1`",
+        );
+        assert!(
+            w.hint.as_deref().unwrap().contains("persistence.workloads"),
+            "{w}"
+        );
+    }
+    let shared: Vec<_> = diags
+        .iter()
+        .filter(|d| d.message.contains("also the mountPath"))
+        .collect();
+    assert_eq!(shared.len(), 2, "{}", list(&diags));
     let (_, diags) = ok(
         "data: {d: {existingClaim: c, mountPath: /data}, e: {existingClaim: c, mountPath: /data/e}, f: {existingClaim: c, mountPath: /database}}",
     );
