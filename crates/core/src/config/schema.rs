@@ -13,11 +13,14 @@ pub fn schema() -> &'static str {
     include_str!("../../../../schema/persistence.schema.json")
 }
 
+/// The schema as a value, for what diagnostics say (expected types, known keys).
 pub(super) fn schema_value() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        serde_json::from_str(schema()).expect("schema/persistence.schema.json is valid JSON")
-    })
+    SCHEMA.get_or_init(parsed)
+}
+
+fn parsed() -> Value {
+    serde_json::from_str(schema()).expect("schema/persistence.schema.json is valid JSON")
 }
 
 pub(super) fn validator() -> &'static jsonschema::Validator {
@@ -27,9 +30,12 @@ pub(super) fn validator() -> &'static jsonschema::Validator {
         // keywords that mean the same in both drafts (`draft_07_and_2020_12_agree` checks it), and
         // draft-07's meta-schema costs a third of 2020-12's to compile, the largest fixed cost of a
         // run.
+        // Parsed again rather than copied from `schema_value`, which a valid config never needs.
+        let mut schema = parsed();
+        for_runtime(&mut schema);
         jsonschema::options()
             .with_draft(jsonschema::Draft::Draft7)
-            .build(&runtime_schema(schema_value()))
+            .build(&schema)
             .expect("schema/persistence.schema.json compiles")
     })
 }
@@ -40,7 +46,7 @@ pub(super) fn validator() -> &'static jsonschema::Validator {
 /// their messages say how to fix them (`rust_rules_agree_with_the_schema_patterns` compares each
 /// rule with its pattern). Compiling the patterns as regexes was half the cost of compiling the
 /// schema, 0.8 ms of the 5 ms a 50-document chart may take.
-pub(super) fn runtime_schema(schema: &Value) -> Value {
+pub(super) fn for_runtime(schema: &mut Value) {
     fn strip(v: &mut Value) {
         match v {
             Value::Object(m) => {
@@ -53,12 +59,10 @@ pub(super) fn runtime_schema(schema: &Value) -> Value {
             _ => {}
         }
     }
-    let mut schema = schema.clone();
-    strip(&mut schema);
+    strip(schema);
     if let Some(root) = schema.as_object_mut() {
         root.remove("$schema");
     }
-    schema
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -253,7 +257,7 @@ fn type_hint(segments: &[String], expected: &str, value: &Value) -> Option<Strin
     }
 }
 
-/// The schema object that holds the failing keyword (`/$defs/mountPath/pattern` → `$defs.mountPath`).
+/// The schema object that holds the failing keyword (`/$defs/mountPath/type` → `$defs.mountPath`).
 fn schema_node(keyword_pointer: &str) -> Option<&'static Value> {
     let parent = keyword_pointer.rsplit_once('/').map_or("", |(p, _)| p);
     schema_value().pointer(parent)

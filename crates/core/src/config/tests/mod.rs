@@ -14,7 +14,7 @@ mod structure;
 mod workloads;
 
 use super::load::values_yaml_options;
-use super::schema::{dotted, pointer_segments, runtime_schema, schema_value, validator};
+use super::schema::{dotted, for_runtime, pointer_segments, schema_value, validator};
 use super::*;
 use crate::report::Severity;
 use std::path::{Path, PathBuf};
