@@ -32,7 +32,9 @@ impl Checker<'_> {
         declared: &Declared,
         workload_kinds: &[WorkloadKind],
     ) -> Vec<WorkloadRule> {
-        let mut rules: Vec<WorkloadRule> = Vec::new();
+        // With the index each has in `persistence.workloads` (an item that is not a rule is the
+        // schema's to report).
+        let mut rules: Vec<(usize, WorkloadRule)> = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let Some(raw) = item else { continue };
             let at = format!("persistence.workloads[{i}]");
@@ -53,11 +55,11 @@ impl Checker<'_> {
                 inject: raw.inject,
                 when,
             };
-            if let Some(k) = rules
+            if let Some((k, earlier)) = rules
                 .iter()
-                .position(|r| r.when.is_empty() || r.when == rule.when)
+                .find(|(_, r)| r.when.is_empty() || r.when == rule.when)
             {
-                let why = if rules[k].when.is_empty() {
+                let why = if earlier.when.is_empty() {
                     "matches every workload"
                 } else {
                     "has the same `match`"
@@ -68,9 +70,9 @@ impl Checker<'_> {
                     Some("the first rule that matches a workload applies: merge the two, or give the earlier one a narrower `match`".into()),
                 );
             }
-            rules.push(rule);
+            rules.push((i, rule));
         }
-        rules
+        rules.into_iter().map(|(_, rule)| rule).collect()
     }
 
     fn when(&mut self, at: &str, m: &RawMatch, workload_kinds: &[WorkloadKind]) -> Match {
