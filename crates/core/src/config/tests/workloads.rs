@@ -319,6 +319,18 @@ fn rules_that_never_apply_are_a_warning() {
         "persistence.workloads[2]",
         "has the same `match`",
     );
+    // Rules are named by their place in the list, whatever comes before them.
+    let diags = error_at(
+        &with("- 5\n- {data: none}\n- {match: {kind: Job}, outputs: none}\n"),
+        "persistence.workloads[0]",
+        "must be a mapping",
+    );
+    find(
+        &diags,
+        Severity::Warning,
+        "persistence.workloads[2]",
+        "`persistence.workloads[1]` comes first",
+    );
     assert_eq!(
         diags
             .iter()
