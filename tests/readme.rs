@@ -38,6 +38,8 @@ fn config_reference_names_every_schema_key() {
     let mut keys = keys_of(&schema, "/properties");
     keys.extend(keys_of(&schema, "/$defs/dataEntry/properties"));
     keys.extend(keys_of(&schema, "/$defs/outputsEntry/properties"));
+    keys.extend(keys_of(&schema, "/$defs/workloadRule/properties"));
+    keys.extend(keys_of(&schema, "/$defs/workloadMatch/properties"));
     let missing: Vec<&String> = keys
         .iter()
         .filter(|k| !["data", "outputs"].contains(&k.as_str()))

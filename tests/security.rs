@@ -313,6 +313,22 @@ fn warning_cases() -> Vec<(&'static str, String, String, &'static str)> {
             "are nested",
         ),
         (
+            "entries on one mountPath",
+            with(
+                "    data1: {mountPath: /data, existingClaim: data-pvc}\n    data2: {mountPath: /data, existingClaim: d2}\n",
+                claim_out,
+            ),
+            // The workload picks one of them, so it is injected.
+            format!(
+                "---\n{}",
+                POD.replace(
+                    "  name: p\n",
+                    "  name: p\n  annotations: {stowage.dev/data: data1}\n"
+                )
+            ),
+            "also the mountPath",
+        ),
+        (
             "several outputs, none default",
             with(
                 claim_data,

@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use stowage_core::config::{self, Source};
 use stowage_core::report::{Severity, has_errors};
-use stowage_yaml::{self, Limits};
+use stowage_yaml::{self as yaml, Limits};
 
 /// design.md §2: these paths, and their parents, are refused unless allowed ...
 const SENSITIVE: &[&str] = &[

@@ -10,7 +10,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use stowage_core::stream::{self, BOM, Class};
-use stowage_yaml::{self, Limits};
+use stowage_yaml::{self as yaml, Limits};
 
 fn breaks(s: &[u8]) -> usize {
     (0..s.len())

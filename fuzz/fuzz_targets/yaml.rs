@@ -7,7 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stowage_yaml::{self, Kind, Limits, NodeId, Tree};
+use stowage_yaml::{self as yaml, Kind, Limits, NodeId, Tree};
 
 fn check(tree: &Tree, id: NodeId, depth: usize, seen: &mut usize) {
     *seen += 1;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::compare::{Change, Level, change};
 use super::volumes::{Container, DATA_PATHS_ENV, Mount, OUTPUTS_PATH_ENV, WorkloadVolumes};
-use crate::config::CREDENTIALS_MOUNT_ROOT as CREDENTIALS_DIR;
+use crate::config::CREDENTIALS_DIR;
 
 /// What a mount is for, judged from the workload's env.
 #[derive(Clone, Debug, PartialEq, Eq)]

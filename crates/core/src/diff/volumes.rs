@@ -4,10 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use crate::config::EnvNames;
+
 /// The env var holding the outputs path (Polyaxon's name; stowage's default).
-pub const OUTPUTS_PATH_ENV: &str = "POLYAXON_RUN_OUTPUTS_PATH";
+pub const OUTPUTS_PATH_ENV: &str = EnvNames::OUTPUTS_PATH;
 /// The env var holding the JSON object `{entry: path}` of the data volumes.
-pub const DATA_PATHS_ENV: &str = "POLYAXON_RUN_DATA_PATHS";
+pub const DATA_PATHS_ENV: &str = EnvNames::DATA_PATHS;
 
 /// Where a volume's data comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::config::{CREDENTIALS_MOUNT_ROOT, CREDENTIALS_SUFFIX, Entry, Source, Store};
+use crate::config::{CREDENTIALS_DIR, CREDENTIALS_SUFFIX, Entry, Source, Store};
 use crate::generate;
 use crate::render::Renderer;
 
@@ -75,7 +75,7 @@ pub(super) fn prepare<'c>(
                     c.insert("claimName".into(), json!(generate::s3_claim_name(entry)));
                 }
             } else {
-                let dir = format!("{CREDENTIALS_MOUNT_ROOT}/{}", entry.name);
+                let dir = format!("{CREDENTIALS_DIR}/{}", entry.name);
                 let ctx = json!({
                     "volumeName": format!("{}{CREDENTIALS_SUFFIX}", entry.name),
                     "secret": secret,

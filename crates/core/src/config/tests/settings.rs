@@ -1,0 +1,145 @@
+//! `onConflict`, `containers`, `workloadKinds` and `env`.
+
+use super::*;
+
+#[test]
+fn on_conflict_and_containers() {
+    let (config, _) = ok("onConflict: skip\ncontainers: [main, sidecar]");
+    assert_eq!(config.on_conflict, OnConflict::Skip);
+    assert_eq!(
+        config.containers,
+        Some(vec!["main".to_string(), "sidecar".to_string()])
+    );
+    let (config, _) = ok("{}");
+    assert_eq!(
+        (config.on_conflict, config.containers),
+        (OnConflict::Error, None)
+    );
+    only_error_at(
+        "onConflict: skipp",
+        "persistence.onConflict",
+        "did you mean `skip`?",
+    );
+    only_error_at(
+        "containers: []",
+        "persistence.containers",
+        "remove `containers`",
+    );
+    only_error_at(
+        "containers: [main, Main_2]",
+        "persistence.containers[1]",
+        "container name",
+    );
+    only_error_at(
+        "containers: [main, main]",
+        "persistence.containers",
+        "twice",
+    );
+}
+
+#[test]
+fn workload_kinds() {
+    let (config, _) = ok(
+        "workloadKinds:\n- {apiVersion: argoproj.io/v1alpha1, kind: Workflow, podSpecPaths: ['spec.templates[].podSpecPatch']}\n- {kind: PyTorchJob, podSpecPaths: [spec.pytorchReplicaSpecs.Master.template.spec, spec.pytorchReplicaSpecs.Worker.template.spec]}",
+    );
+    assert_eq!(
+        config.workload_kinds[0],
+        WorkloadKind {
+            api_version: Some("argoproj.io/v1alpha1".into()),
+            kind: "Workflow".into(),
+            pod_spec_paths: vec!["spec.templates[].podSpecPatch".into()],
+        }
+    );
+    assert_eq!(config.workload_kinds[1].api_version, None);
+    only_error_at(
+        "workloadKinds: [{kind: Workflow}]",
+        "persistence.workloadKinds[0]",
+        "needs `podSpecPaths`",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: Workflow, podSpecPaths: ['spec..x']}]",
+        "persistence.workloadKinds[0].podSpecPaths[0]",
+        "dotted path",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: Workflow, podSpecPaths: []}]",
+        "persistence.workloadKinds[0].podSpecPaths",
+        "must not be empty",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: W, podSpecPaths: [spec]}, {kind: W, podSpecPaths: [spec.x]}]",
+        "persistence.workloadKinds[1]",
+        "listed twice",
+    );
+    only_error_at(
+        "workloadKinds: [{apiVersion: Argoproj.io/v1, kind: Workflow, podSpecPaths: [spec]}]",
+        "persistence.workloadKinds[0].apiVersion",
+        "such as `argoproj.io/v1alpha1`",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: 'Work-flow', podSpecPaths: [spec]}]",
+        "persistence.workloadKinds[0].kind",
+        "such as `Workflow`",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: '', podSpecPaths: [spec]}]",
+        "persistence.workloadKinds[0]",
+        "needs `kind`",
+    );
+    // `apiVersion: ''` is absent: any group.
+    let (config, _) = ok("workloadKinds: [{apiVersion: '', kind: Workflow, podSpecPaths: [spec]}]");
+    assert_eq!(config.workload_kinds[0].api_version, None);
+    // A built-in kind in its own group never reads these paths.
+    let (_, diags) = ok(
+        "workloadKinds: [{apiVersion: apps/v1, kind: Deployment, podSpecPaths: [spec.template.spec]}]",
+    );
+    find(
+        &diags,
+        Severity::Warning,
+        "persistence.workloadKinds[0]",
+        "built-in",
+    );
+    let (_, diags) = ok("workloadKinds: [{kind: Job, podSpecPaths: [spec.template.spec]}]");
+    assert!(
+        !diags.iter().any(|d| d.message.contains("built-in")),
+        "{}",
+        list(&diags)
+    );
+}
+
+#[test]
+fn env_names() {
+    let (config, _) = ok("env: {dataPaths: DATA_PATHS, credentialsPrefix: CREDS_}");
+    assert_eq!(config.env.data_paths, "DATA_PATHS");
+    assert_eq!(config.env.credentials_prefix, "CREDS_");
+    assert_eq!(config.env.outputs_path, EnvNames::default().outputs_path);
+    only_error_at(
+        "env: {dataPaths: 1X}",
+        "persistence.env.dataPaths",
+        "env var name",
+    );
+    only_error_at(
+        "env: {dataPaths: ..X}",
+        "persistence.env.dataPaths",
+        "not a valid env var name",
+    );
+    only_error_at(
+        "env: {dataPath: X}",
+        "persistence.env.dataPath",
+        "did you mean `dataPaths`?",
+    );
+    only_error_at(
+        "env: {outputsPath: POLYAXON_RUN_DATA_PATHS}",
+        "persistence.env.outputsPath",
+        "injected twice",
+    );
+    ok(
+        "env: {credentialsPrefix: X_}\ndata: {a: {store: s3, bucket: s3://b, secret: s, secretKey: k}}",
+    );
+    let diags = error_at(
+        "env: {dataPaths: CREDS_A, credentialsPrefix: CREDS_}\ndata: {a: {store: s3, bucket: s3://b, secret: s, secretKey: k}}",
+        "persistence.env.credentialsPrefix",
+        "`CREDS_A` would be injected twice",
+    );
+    assert_eq!(errors(&diags).len(), 1);
+}
