@@ -294,7 +294,7 @@ fn an_empty_release_passes_through_helm3() {
         .cmd(["template", "empty"])
         .arg(&chart)
         .args(helm.post_renderer())
-        .args(&STOWAGE_VALUES)
+        .args(STOWAGE_VALUES)
         .current_dir(root()));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stdout.trim().is_empty(), "{}", o.stdout);
