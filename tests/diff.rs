@@ -2,8 +2,8 @@
 //!
 //! Each directory of `testdata/diff/` is one case: `old.yaml` (the previous render), `new.yaml`, and
 //! the expected reports `expected.human`, `expected.json`, `expected.md`. The fixtures were made by
-//! `testdata/diff/make.sh` (two `stowage post-render` runs with two configs; `plain-manifests` is
-//! hand-written). Expected files are written only by the reviewed command
+//! `testdata/diff/make.sh` (two `stowage post-render` runs with two configs; `plain-manifests` and
+//! `claim-template` are hand-written). Expected files are written only by the reviewed command
 //! `STOWAGE_BLESS=1 cargo test --test diff` (then read the `git diff` of testdata/).
 
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ fn root() -> PathBuf {
 /// The highest severity each case must report (None: no change), independent of the goldens.
 const EXPECTED: &[(&str, Option<&str>)] = &[
     ("bucket-changed", Some("danger")),
+    ("claim-template", Some("info")),
     ("data-volume-removed", Some("warning")),
     ("hook-beside-template", Some("info")),
     ("hostpath-changed", Some("danger")),
@@ -31,6 +32,7 @@ const EXPECTED: &[(&str, Option<&str>)] = &[
     ("outputs-path-changed", Some("danger")),
     ("plain-manifests", Some("danger")),
     ("readonly-flipped", Some("warning")),
+    ("s3-bucket-changed", Some("danger")),
     ("volume-added", Some("info")),
     ("workload-removed", Some("warning")),
     ("workload-renamed", Some("info")),

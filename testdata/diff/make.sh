@@ -3,7 +3,7 @@
 # running `stowage post-render` twice: OLD = base + values.yaml, NEW = the case's change. Run from
 # the repository root: testdata/diff/make.sh (STOWAGE=path/to/stowage to pick a binary). Then bless
 # the expected reports: STOWAGE_BLESS=1 cargo test --test diff, and read the git diff.
-# plain-manifests/ is hand-written (no stowage involved) and not touched here.
+# plain-manifests/ and claim-template/ are hand-written (no stowage involved) and not touched here.
 set -eu
 cd "$(dirname "$0")"
 S=${STOWAGE:-../../target/debug/stowage}
@@ -38,4 +38,11 @@ new_values volume-added '/data2:/a\    data3: {mountPath: /data/3, existingClaim
 new_base nothing-changed 's|example/trainer:1.0|example/trainer:1.1|' 'only an image tag changes'
 new_base workload-removed '/^# Source: trainer\/templates\/job.yaml/,/^---/{/^---/!d}' 'the Job preprocess removed'
 new_base workload-renamed 's/^  name: trainer$/  name: trainer-v2/' 'Deployment trainer renamed trainer-v2'
+# An S3 bucket mounted through its CSI driver: stowage adds a PersistentVolume naming the bucket
+# and a claim, which the workloads mount by the claim's name; a new bucket behind the same claim
+# name still moves the data.
+mkdir -p s3-bucket-changed
+values_with '/data2:/a\    data-s3: {store: s3, bucket: s3://ml-data, secret: s3-secret, secretKey: key.json, mount: csi, mountPath: /data/s3}' > s3-bucket-changed/values-old.yaml
+{ header "stowage post-render --values s3-bucket-changed/values-old.yaml < base.yaml"; render s3-bucket-changed/values-old.yaml < base.yaml; } > s3-bucket-changed/old.yaml
+new_values s3-bucket-changed '/data2:/a\    data-s3: {store: s3, bucket: s3://ml-data-v2, secret: s3-secret, secretKey: key.json, mount: csi, mountPath: /data/s3}' 'data-s3 bucket s3://ml-data -> s3://ml-data-v2'
 new_base injection-lost 's|    stowage.dev/outputs: outputs1|    stowage.dev/outputs: outputs1\n    stowage.dev/inject: "false"|' 'CronJob nightly opts out with stowage.dev/inject: "false"'

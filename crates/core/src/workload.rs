@@ -18,6 +18,9 @@ pub struct Workload {
     pub object: NodeId,
     pub pointer: String,
     pub pod_specs: Vec<PodSpec>,
+    /// A StatefulSet's `volumeClaimTemplates` names, with their lines: the controller mounts each
+    /// claim as a pod volume of that name, in place of any pod volume so named.
+    pub claim_templates: Vec<(String, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -131,6 +134,21 @@ fn collect(
         )
         .map_err(|m| error(tree, object, m))?;
     }
+    let claim_templates = match tree
+        .get(object, "spec")
+        .and_then(|s| tree.get(s, "volumeClaimTemplates"))
+    {
+        Some(list) if kind == "StatefulSet" => tree
+            .items(list)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|t| {
+                string_at(tree, *t, &["metadata", "name"])
+                    .map(|n| (n.to_string(), tree.node(*t).line))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     out.push(Workload {
         kind: kind.to_string(),
         name: string_at(tree, object, &["metadata", "name"])
@@ -140,6 +158,7 @@ fn collect(
         object,
         pointer,
         pod_specs,
+        claim_templates,
     });
     Ok(())
 }

@@ -8,10 +8,11 @@ use serde_json::Value;
 use super::volumes::{
     Container, DATA_PATHS_ENV, Mount, OUTPUTS_PATH_ENV, Source, VolumePlan, WorkloadVolumes,
 };
-use crate::kinds;
+use crate::post_render::HELM_HOOK;
 use crate::report::{Diagnostic, Place};
 use crate::stream::Class;
-use crate::yaml::{self, Limits};
+use crate::workload::{self, Workload};
+use crate::yaml::{self, Limits, NodeId, Tree};
 
 /// Env var name prefixes that mark a container as injected.
 const INJECTED_ENV_PREFIXES: &[&str] =
@@ -38,7 +39,8 @@ impl Default for ReadOptions<'_> {
     }
 }
 
-/// Read the volume plan of every built-in workload kind (List items included) of a stream.
+/// Read the volume plan of every built-in workload kind (List items included) of a stream: the
+/// workloads the planner would find, their pod volumes and claim templates, and the containers.
 /// `origin` names the stream in messages (a file path, or `stdin`).
 pub fn read_plan(
     input: &[u8],
@@ -57,6 +59,7 @@ pub fn read_plan(
             })?;
     let namespace = options.namespace.unwrap_or("default");
     let mut plan = VolumePlan::default();
+    let mut claims = Claims::default();
     let mut errors = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         if doc.class != Class::Object {
@@ -64,91 +67,64 @@ pub fn read_plan(
         }
         // Every document is read, not only workloads: an unreadable previous render must not look
         // like one without workloads (and so pass a --fail-on gate).
-        let range = doc.parse_range();
-        let value = match yaml::parse_value(&text[range], options.yaml) {
-            Ok(v) => v,
-            Err(e) => {
-                let (line, column) = if e.line <= 1 && !doc.directives {
-                    doc.stream_position(e.line, e.column)
-                } else {
-                    (doc.parse_line() + e.line.max(1) - 1, e.column)
-                };
-                errors.push(
-                    Diagnostic::error(
-                        place(Place {
-                            document: Some(i + 1),
-                            source: doc.source.clone(),
-                            object: doc.kind.clone(),
-                            line: Some(line),
-                            column: Some(column),
-                            ..Place::default()
-                        }),
-                        format!("invalid YAML: {}", e.message),
-                    )
-                    .with_hint("both streams must be valid rendered manifests"),
-                );
-                continue;
+        let read = yaml::parse(&text[doc.parse_range()], options.yaml).and_then(|tree| {
+            let Some(root) = tree.root else {
+                return Ok(());
+            };
+            claims.add(&tree, root, namespace, options.yaml);
+            // The same workload finding as the planner's: built-in kinds and List items.
+            let workloads = workload::find(&tree, root, &[]).map_err(|d| yaml::YamlError {
+                line: d.place.line.unwrap_or(1),
+                column: 1,
+                message: d.message,
+            })?;
+            for w in &workloads {
+                plan.workloads
+                    .push(read_workload(&tree, w, namespace, options.yaml)?);
             }
-        };
-        collect(&value, namespace, &mut plan.workloads);
+            Ok(())
+        });
+        if let Err(e) = read {
+            let (line, column) = if e.line <= 1 && !doc.directives {
+                doc.stream_position(e.line, e.column)
+            } else {
+                (doc.parse_line() + e.line.max(1) - 1, e.column)
+            };
+            errors.push(
+                Diagnostic::error(
+                    place(Place {
+                        document: Some(i + 1),
+                        source: doc.source.clone(),
+                        object: doc.kind.clone(),
+                        line: Some(line),
+                        column: Some(column),
+                        ..Place::default()
+                    }),
+                    format!("invalid YAML: {}", e.message),
+                )
+                .with_hint("both streams must be valid rendered manifests"),
+            );
+        }
     }
-    if errors.is_empty() {
-        Ok(plan)
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    for w in &mut plan.workloads {
+        claims.resolve(w);
+    }
+    Ok(plan)
 }
 
-fn collect(object: &Value, namespace: &str, out: &mut Vec<WorkloadVolumes>) {
-    let Some(kind) = object.get("kind").and_then(Value::as_str) else {
-        return;
-    };
-    if kinds::is_list_kind(kind) {
-        for item in object
-            .get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            collect(item, namespace, out);
-        }
-        return;
-    }
-    let api_version = object.get("apiVersion").and_then(Value::as_str);
-    let Some(path) = kinds::built_in(api_version, kind).map(|b| b.template) else {
-        return;
-    };
-    let metadata = object.get("metadata");
-    let text = |k: &str| metadata.and_then(|m| m.get(k)).and_then(Value::as_str);
-    let mut template = object;
-    for key in path {
-        match template.get(*key) {
-            Some(t) => template = t,
-            None => {
-                template = &Value::Null;
-                break;
-            }
-        }
-    }
-    let spec = template.get("spec").unwrap_or(&Value::Null);
-    let spec_field = path
-        .iter()
-        .copied()
-        .chain(["spec"])
-        .collect::<Vec<_>>()
-        .join(".");
-    let mut w = WorkloadVolumes {
-        kind: kind.to_string(),
-        namespace: text("namespace").unwrap_or(namespace).to_string(),
-        name: text("name").unwrap_or("").to_string(),
-        spec_field,
-        hook: metadata
-            .and_then(|m| m.get("annotations"))
-            .and_then(|a| a.get("helm.sh/hook"))
-            .is_some(),
-        volumes: BTreeMap::new(),
-        containers: Vec::new(),
-    };
+/// One workload's volume plan, read from its (first) pod spec.
+fn read_workload(
+    tree: &Tree,
+    w: &Workload,
+    namespace: &str,
+    limits: Limits,
+) -> Result<WorkloadVolumes, yaml::YamlError> {
+    let pod = &w.pod_specs[0];
+    let spec = tree.value(pod.spec, limits)?;
+    let mut volumes = BTreeMap::new();
     for v in spec
         .get("volumes")
         .and_then(Value::as_array)
@@ -156,9 +132,20 @@ fn collect(object: &Value, namespace: &str, out: &mut Vec<WorkloadVolumes>) {
         .flatten()
     {
         if let Some(name) = v.get("name").and_then(Value::as_str) {
-            w.volumes.insert(name.to_string(), source_of(v));
+            volumes.insert(name.to_string(), source_of(v));
         }
     }
+    // A StatefulSet's claim templates are volumes of its pods: the controller mounts the claim
+    // under the template's name, replacing a pod volume of the same name.
+    for (template, _) in &w.claim_templates {
+        let source = Source {
+            kind: "volumeClaimTemplate".into(),
+            identity: template.clone(),
+            read_only: false,
+        };
+        volumes.insert(template.clone(), source);
+    }
+    let mut containers = Vec::new();
     for (list, init) in [("initContainers", true), ("containers", false)] {
         for c in spec
             .get(list)
@@ -166,10 +153,83 @@ fn collect(object: &Value, namespace: &str, out: &mut Vec<WorkloadVolumes>) {
             .into_iter()
             .flatten()
         {
-            w.containers.push(container_of(c, init));
+            containers.push(container_of(c, init));
         }
     }
-    out.push(w);
+    Ok(WorkloadVolumes {
+        kind: w.kind.clone(),
+        namespace: w.namespace.clone().unwrap_or_else(|| namespace.to_string()),
+        name: w.name.clone(),
+        spec_field: pod.field.clone(),
+        hook: workload::string_at(tree, w.object, &["metadata", "annotations", HELM_HOOK])
+            .is_some(),
+        volumes,
+        containers,
+    })
+}
+
+/// The claims and volumes of a stream: a claim stowage adds for an S3 bucket is bound to a
+/// PersistentVolume in the same stream, which says which bucket the workloads mount.
+#[derive(Default)]
+struct Claims {
+    /// (namespace, claim) → the PersistentVolume it binds.
+    bound: BTreeMap<(String, String), String>,
+    /// PersistentVolume name → where its data is (its CSI driver and bucket, ...).
+    volumes: BTreeMap<String, String>,
+}
+
+impl Claims {
+    fn add(&mut self, tree: &Tree, node: NodeId, namespace: &str, limits: Limits) {
+        let field = |keys: &[&str]| workload::string_at(tree, node, keys);
+        let (Some(kind), Some(name)) = (field(&["kind"]), field(&["metadata", "name"])) else {
+            return;
+        };
+        match kind {
+            "PersistentVolumeClaim" => {
+                if let Some(volume) = field(&["spec", "volumeName"]) {
+                    let ns = field(&["metadata", "namespace"]).unwrap_or(namespace);
+                    self.bound
+                        .insert((ns.to_string(), name.to_string()), volume.to_string());
+                }
+            }
+            "PersistentVolume" => {
+                // The volume's source, read as a pod volume's: `csi` with its driver and bucket.
+                let Some(spec) = tree
+                    .get(node, "spec")
+                    .and_then(|s| tree.value(s, limits).ok())
+                else {
+                    return;
+                };
+                let sources: serde_json::Map<String, Value> = spec
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(k, _)| crate::k8s::VOLUME_SOURCES.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                self.volumes.insert(
+                    name.to_string(),
+                    source_of(&Value::Object(sources)).describe(),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// A claim bound to a volume of the stream names that volume's source too, so a bucket that
+    /// changes behind the same claim name is seen.
+    fn resolve(&self, w: &mut WorkloadVolumes) {
+        for source in w
+            .volumes
+            .values_mut()
+            .filter(|s| s.kind == "persistentVolumeClaim")
+        {
+            let key = (w.namespace.clone(), source.identity.clone());
+            if let Some(described) = self.bound.get(&key).and_then(|v| self.volumes.get(v)) {
+                source.identity = format!("{} ({described})", source.identity);
+            }
+        }
+    }
 }
 
 fn source_of(volume: &Value) -> Source {
