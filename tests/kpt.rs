@@ -251,3 +251,23 @@ fn render_makes_the_secret_of_a_key_file_once() {
     rendered(&render_here());
     assert_eq!(files(&dir), after);
 }
+
+#[test]
+fn rules_match_the_packages_files() {
+    let dir = stowage_package("kpt-rules");
+    let config = std::fs::read_to_string(dir.join("persistence.yaml")).unwrap()
+        + "  workloads:\n    - match: {source: \"nightly*.yaml\"}\n      inject: false\n    - match: {kind: Job}\n      data: none\n";
+    std::fs::write(dir.join("persistence.yaml"), config).unwrap();
+    let nightly = std::fs::read_to_string(dir.join("nightly.yaml")).unwrap();
+    rendered(&render(&dir));
+    let after = files(&dir);
+    assert_eq!(
+        after["nightly.yaml"], nightly,
+        "the rule by file leaves it alone"
+    );
+    let train = &after["train.yaml"];
+    assert!(
+        train.contains("claimName: \"results\"") && !train.contains("datasets"),
+        "{train}"
+    );
+}

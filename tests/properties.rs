@@ -382,6 +382,21 @@ impl Gen {
         if !outputs.is_empty() {
             p.insert("outputs".into(), Value::Object(outputs));
         }
+        // Rules choosing from the config what workloads get (first match wins).
+        let rules = [
+            json!({"match": {"kind": "Job"}, "data": "none"}),
+            json!({"match": {"name": "w1*"}, "inject": false}),
+            json!({"match": {"kind": ["Deployment", "StatefulSet"]}, "outputs": "none"}),
+            json!({"match": {"labels": {"app": "w2"}}, "containers": ["c0"]}),
+            json!({"match": {}, "containers": ["c1"]}),
+        ];
+        let picked: Vec<Value> = rules
+            .into_iter()
+            .filter(|_| self.rng.below(3) == 0)
+            .collect();
+        if !picked.is_empty() {
+            p.insert("workloads".into(), Value::Array(picked));
+        }
         Value::Object(p)
     }
 }
@@ -482,10 +497,10 @@ fn expected(mut docs: Vec<Value>, plans: &[WorkloadPlan]) -> Vec<Value> {
             continue;
         }
         let name = doc["metadata"]["name"].as_str().unwrap().to_string();
-        let plan = plans
-            .iter()
-            .find(|p| p.kind == kind && p.name == name)
-            .unwrap_or_else(|| panic!("no plan for {kind}/{name}"));
+        // No plan: a rule (`inject: false`) left the workload alone.
+        let Some(plan) = plans.iter().find(|p| p.kind == kind && p.name == name) else {
+            continue;
+        };
         let template = pod_template(doc);
         if !plan.pod_annotations.is_empty() {
             let meta = &mut template["metadata"];
@@ -501,12 +516,24 @@ fn expected(mut docs: Vec<Value>, plans: &[WorkloadPlan]) -> Vec<Value> {
             }
         }
         let spec = &mut template["spec"];
-        append(&mut spec["volumes"], &plan.volumes);
+        // A plan with nothing of a kind (a rule gave no entries) adds no key.
+        if !plan.volumes.is_empty() {
+            append(&mut spec["volumes"], &plan.volumes);
+        }
         for list in ["initContainers", "containers"] {
             if let Some(cs) = spec.get_mut(list).and_then(Value::as_array_mut) {
-                for c in cs {
-                    append(&mut c["volumeMounts"], &plan.mounts);
-                    append(&mut c["env"], &plan.env);
+                let chosen = |c: &Value| {
+                    plan.containers.as_ref().is_none_or(|only| {
+                        only.iter().any(|n| Some(n.as_str()) == c["name"].as_str())
+                    })
+                };
+                for c in cs.iter_mut().filter(|c| chosen(c)) {
+                    if !plan.mounts.is_empty() {
+                        append(&mut c["volumeMounts"], &plan.mounts);
+                    }
+                    if !plan.env.is_empty() {
+                        append(&mut c["env"], &plan.env);
+                    }
                 }
             }
         }

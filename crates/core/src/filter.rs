@@ -27,6 +27,8 @@ pub struct Filtered {
     pub plans: Vec<WorkloadPlan>,
     /// Set when the edits could not be made as insertions: the object's value with them applied.
     pub reemit: Option<Value>,
+    /// The `persistence.workloads` rules that matched a workload of the object, by index.
+    pub rules: Vec<usize>,
 }
 
 /// What a thread keeps from one object to the next.
@@ -37,7 +39,15 @@ pub struct Scratch {
 }
 
 /// The filter: plan the workloads of the object at `node` and the text that injects them.
-pub fn inject(injector: &Injector, tree: &Tree, node: NodeId, scratch: &mut Scratch) -> Filtered {
+/// `source` is the file that rendered the object, when the stream says (Helm's template, a
+/// package's file): `persistence.workloads` rules may match on it.
+pub fn inject(
+    injector: &Injector,
+    tree: &Tree,
+    node: NodeId,
+    source: Option<&str>,
+    scratch: &mut Scratch,
+) -> Filtered {
     let mut out = Filtered::default();
     let object = object_label(tree, node);
     let error = |line: usize, message: String| {
@@ -78,9 +88,14 @@ pub fn inject(injector: &Injector, tree: &Tree, node: NodeId, scratch: &mut Scra
     };
     let mut edits: Vec<Edit> = Vec::new();
     for w in &workloads {
-        let plan = match injector.plan(tree, w, &mut scratch.memo) {
-            Ok(Some(plan)) => plan,
-            Ok(None) => continue,
+        let plan = match injector.plan(tree, w, source, &mut scratch.memo) {
+            Ok((plan, rule)) => {
+                out.rules.extend(rule);
+                match plan {
+                    Some(plan) => plan,
+                    None => continue,
+                }
+            }
             Err(mut d) => {
                 d.place.line = d.place.line.or(Some(tree.node(w.object).line));
                 out.diagnostics.push(naming(d, &object));
@@ -89,7 +104,7 @@ pub fn inject(injector: &Injector, tree: &Tree, node: NodeId, scratch: &mut Scra
         };
         for pod in &w.pod_specs {
             let mut conflicts = Vec::new();
-            match injector.edits(tree, &plan, pod, &mut conflicts) {
+            match injector.edits(tree, &plan, w, pod, &mut conflicts) {
                 Ok(e) => edits.extend(e),
                 Err(d) => out.diagnostics.push(naming(d, &object)),
             }

@@ -294,10 +294,12 @@ pub fn post_render(
     let mut splices = Vec::new();
     let mut plans = Vec::new();
     let mut uses = Vec::new();
+    let mut rules = std::collections::BTreeSet::new();
     let mut objects = 0;
     for (i, done) in results.into_iter().enumerate() {
         splices.extend(done.splices);
         uses.extend(done.uses);
+        rules.extend(done.rules);
         diagnostics.extend(done.diagnostics);
         if options.keep_plans {
             plans.extend(done.plans);
@@ -307,6 +309,7 @@ pub fn post_render(
         }
         objects += usize::from(done.object);
     }
+    diagnostics.extend(injector.rules_matching_nothing(&rules));
     if !yaml_errors.is_empty() || has_errors(&diagnostics) {
         return Err(yaml_errors_first(yaml_errors, diagnostics));
     }
@@ -350,6 +353,8 @@ struct Done {
     plans: Vec<WorkloadPlan>,
     /// What the document's workloads use, when the stream is checked for it.
     uses: Vec<in_stream::Use>,
+    /// The `persistence.workloads` rules its workloads matched.
+    rules: Vec<usize>,
     yaml_error: Option<Diagnostic>,
     /// The document is a Kubernetes object that goes to the output.
     object: bool,
@@ -388,9 +393,11 @@ impl<'s> Stream<'s> {
             return;
         };
         let doc = &self.docs[i];
-        let filtered = filter::inject(injector, tree, root, scratch);
         let helm4_source =
             || workload::string_at(tree, root, &["metadata", "annotations", HELM4_FILENAME]);
+        let source = doc.source.as_deref().or_else(helm4_source);
+        let filtered = filter::inject(injector, tree, root, source, scratch);
+        done.rules = filtered.rules;
         for mut d in filtered.diagnostics {
             // Messages about an object name its line, not a column.
             let mut place = self.place(i, d.place.object.take(), d.place.line.map(|l| (l, 1)));

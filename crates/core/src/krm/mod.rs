@@ -234,6 +234,7 @@ impl<'t, 'a> List<'t, 'a> {
         let mut scratch = Scratch::default();
         let namespace = options.namespace.as_deref().unwrap_or("default");
         let (mut held, mut uses) = (in_stream::Held::default(), Vec::new());
+        let mut rules = std::collections::BTreeSet::new();
         for (index, item) in self.items.iter().enumerate() {
             let kind = workload::string_at(tree, *item, &["kind"]);
             let api_version = workload::string_at(tree, *item, &["apiVersion"]);
@@ -250,7 +251,9 @@ impl<'t, 'a> List<'t, 'a> {
             {
                 continue;
             }
-            let filtered = filter::inject(&injector, tree, *item, &mut scratch);
+            let source = place.file.clone();
+            let filtered = filter::inject(&injector, tree, *item, source.as_deref(), &mut scratch);
+            rules.extend(filtered.rules.iter().copied());
             uses.extend(
                 filtered
                     .plans
@@ -270,6 +273,7 @@ impl<'t, 'a> List<'t, 'a> {
                 None => splices.extend(filtered.splices),
             }
         }
+        annotated.extend(plain(injector.rules_matching_nothing(&rules)));
         let mut added = Vec::new();
         if let Some(fc) = &function_config {
             match generator::read(fc, function_config::ORIGIN, Path::new("")) {

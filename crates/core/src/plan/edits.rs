@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::config::OnConflict;
 use crate::edit::{Addition, Edit, emit_flow};
 use crate::report::{Diagnostic, Place};
-use crate::workload::{PodSpec, pointer_to};
+use crate::workload::{PodSpec, Workload, pointer_to};
 use crate::yaml::{NodeId, Tree};
 
 use super::{Injector, WorkloadPlan};
@@ -20,12 +20,14 @@ impl Injector<'_> {
         &self,
         tree: &Tree,
         plan: &'p WorkloadPlan,
+        workload: &Workload,
         pod: &PodSpec,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Edit>, Diagnostic> {
         let mut edits = Vec::new();
         let line_of = |id: NodeId| tree.node(id).line;
-        let mut conflict = |line: usize, field: String, message: String| {
+        const REMOVE: &str = "remove it from the chart, or set `onConflict: skip` to keep it";
+        let mut conflict = |line: usize, field: String, message: String, hint: &str| {
             let place = Place {
                 object: Some(format!("{}/{}", plan.kind, plan.name)),
                 field: Some(field),
@@ -37,8 +39,7 @@ impl Injector<'_> {
                     place,
                     format!("{message}; left as it is (onConflict: skip)"),
                 ),
-                OnConflict::Error => Diagnostic::error(place, message)
-                    .with_hint("remove it from the chart, or set `onConflict: skip` to keep it"),
+                OnConflict::Error => Diagnostic::error(place, message).with_hint(hint),
             });
         };
         let malformed = |id: NodeId, message: String| {
@@ -75,6 +76,18 @@ impl Injector<'_> {
         )?;
         let mut new_volumes = Vec::new();
         for (v, name) in plan.volumes.iter().zip(&volume_ids) {
+            // A StatefulSet's claim template of that name would take the volume's place.
+            if let Some((_, line)) = workload.claim_templates.iter().find(|(t, _)| t == name) {
+                conflict(
+                    *line,
+                    format!("{}.volumes", pod.field),
+                    format!(
+                        "volume `{name}` has the name of a volumeClaimTemplate of this StatefulSet: the StatefulSet controller would mount that claim in its place, so what stowage mounts would be the workload's own disk"
+                    ),
+                    "leave this workload out (a `persistence.workloads` rule with `inject: false`, or the annotation `stowage.dev/inject: \"false\"`), or rename the entry",
+                );
+                continue;
+            }
             match existing.iter().find(|(k, _, _)| k == name) {
                 Some((_, old, _)) if same_block(old, v) => {}
                 Some((_, old, line)) => conflict(
@@ -85,6 +98,7 @@ impl Injector<'_> {
                         emit_flow(old),
                         emit_flow(v)
                     ),
+                    REMOVE,
                 ),
                 None => new_volumes.push(v),
             }
@@ -122,7 +136,7 @@ impl Injector<'_> {
                     .get(*c, "name")
                     .and_then(|n| tree.as_str(n))
                     .unwrap_or("");
-                if let Some(only) = &self.config.containers
+                if let Some(only) = &plan.containers
                     && !only.iter().any(|n| n == cname)
                 {
                     continue;
@@ -151,6 +165,7 @@ impl Injector<'_> {
                                     shown_existing(old, item),
                                     emit_flow(item)
                                 ),
+                                REMOVE,
                             ),
                             None => new.push(item),
                         }
@@ -190,6 +205,7 @@ impl Injector<'_> {
                             "the pod template already has annotation `{k}` with another value (stowage needs {})",
                             emit_flow(v)
                         ),
+                        REMOVE,
                     ),
                 }
             }

@@ -70,6 +70,8 @@ pub struct WorkloadPlan {
     pub env: Arc<[Value]>,
     /// Annotations for the pod template (`gke-gcsfuse/volumes` for GCS FUSE mounts).
     pub pod_annotations: Vec<(String, Value)>,
+    /// Only these containers get the mounts and env; None: every container.
+    pub containers: Option<Vec<String>>,
 }
 
 impl<'c> Injector<'c> {
@@ -148,18 +150,26 @@ impl<'c> Injector<'c> {
         self.config
     }
 
-    /// The plan for one workload, or `None` when it opts out. An error about an annotation names
-    /// its line (of the tree).
+    /// The plan for one workload (`None` when it opts out), and the index of the
+    /// `persistence.workloads` rule that matched it. `source` is the file that rendered it, when
+    /// the stream says. An error about an annotation names its line (of the tree).
     pub fn plan(
         &self,
         tree: &Tree,
         workload: &Workload,
+        source: Option<&str>,
         memo: &mut Memo,
-    ) -> Result<Option<WorkloadPlan>, Diagnostic> {
-        let (data, outputs) = match self.selection(tree, workload)? {
-            select::Selection::Skip => return Ok(None),
-            select::Selection::Entries { data, outputs } => (data, outputs),
+    ) -> Result<(Option<WorkloadPlan>, Option<usize>), Diagnostic> {
+        let (selection, rule) = self.selection(tree, workload, source)?;
+        let (data, outputs, containers) = match selection {
+            select::Selection::Skip => return Ok((None, rule)),
+            select::Selection::Entries {
+                data,
+                outputs,
+                containers,
+            } => (data, outputs, containers),
         };
+        self.one_entry_per_path(workload, &data, outputs)?;
         let namespace = workload
             .namespace
             .clone()
@@ -280,7 +290,7 @@ impl<'c> Injector<'c> {
                 context,
             )
             .map_err(|m| Diagnostic::error(Place::default(), m))?;
-        Ok(Some(WorkloadPlan {
+        let plan = WorkloadPlan {
             kind: workload.kind.clone(),
             namespace,
             name: workload.name.clone(),
@@ -294,6 +304,43 @@ impl<'c> Injector<'c> {
             mounts,
             env: env.into(),
             pod_annotations,
-        }))
+            containers,
+        };
+        Ok((Some(plan), rule))
+    }
+
+    /// Entries may share a mountPath when no workload gets both (each run picks its data, as in
+    /// Polyaxon); a workload that would get two entries at one path is refused.
+    fn one_entry_per_path(
+        &self,
+        workload: &Workload,
+        data: &[usize],
+        outputs: Option<usize>,
+    ) -> Result<(), Diagnostic> {
+        let selected: Vec<&crate::config::Entry> = data
+            .iter()
+            .copied()
+            .chain(outputs)
+            .map(|i| self.entries[i].entry)
+            .collect();
+        for (n, a) in selected.iter().enumerate() {
+            let Some(path) = &a.mount_path else { continue };
+            if let Some(b) = selected[..n]
+                .iter()
+                .find(|b| b.mount_path.as_ref() == Some(path))
+            {
+                return Err(Diagnostic::error(
+                    Place {
+                        object: Some(format!("{}/{}", workload.kind, workload.name)),
+                        ..Place::default()
+                    },
+                    format!("this workload would get two entries at `{path}`: `{}` and `{}`", b.name, a.name),
+                )
+                .with_hint(format!(
+                    "give it one of them with the `{ANNOTATION_DATA}` annotation or a `persistence.workloads` rule"
+                )));
+            }
+        }
+        Ok(())
     }
 }

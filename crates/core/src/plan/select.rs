@@ -1,11 +1,13 @@
-//! Which entries a workload gets: its `stowage.dev/*` annotations, else the defaults (every data
-//! entry; the default outputs entry).
+//! Which entries a workload gets, field by field: its `stowage.dev/*` annotations, else the first
+//! `persistence.workloads` rule that matches it, else the defaults (every data entry; the default
+//! outputs entry; every container).
 
 use std::collections::HashMap;
 
-use crate::config::Role;
+use crate::config::{DataPick, OutputsPick, Role, WorkloadFacts, WorkloadRule};
+use crate::post_render::HELM_HOOK;
 use crate::report::{Diagnostic, Place, did_you_mean};
-use crate::workload::Workload;
+use crate::workload::{Workload, string_at};
 use crate::yaml::Tree;
 
 use super::Injector;
@@ -16,10 +18,11 @@ pub const ANNOTATION_INJECT: &str = "stowage.dev/inject";
 
 pub(super) enum Selection {
     Skip,
-    /// Indices into the injector's entries.
+    /// Indices into the injector's entries, and the containers that get them (None: all).
     Entries {
         data: Vec<usize>,
         outputs: Option<usize>,
+        containers: Option<Vec<String>>,
     },
 }
 
@@ -34,12 +37,17 @@ fn at_line(line: usize, message: String) -> Diagnostic {
 }
 
 impl Injector<'_> {
-    /// Read the workload's selection annotations (the pod template's win over the object's).
+    /// What the workload gets, and the index of the rule that matched it. `source` is the file
+    /// that rendered it, when the stream says. Annotations: the pod template's win over the
+    /// object's.
     pub(super) fn selection(
         &self,
         tree: &Tree,
         workload: &Workload,
-    ) -> Result<Selection, Diagnostic> {
+        source: Option<&str>,
+    ) -> Result<(Selection, Option<usize>), Diagnostic> {
+        let matched = self.rule_for(tree, workload, source);
+        let rule = matched.map(|(_, r)| r);
         // Each value with its line, so a bad one is reported where it is written.
         let mut found: HashMap<&str, (String, usize)> = HashMap::new();
         let mut holders = vec![workload.object];
@@ -67,22 +75,37 @@ impl Injector<'_> {
             }
         }
         let line_of = |key: &str| found.get(key).map_or(0, |(_, line)| *line);
-        if let Some((v, line)) = found.get(ANNOTATION_INJECT) {
-            match v.trim() {
-                "false" => return Ok(Selection::Skip),
-                "true" => {}
-                other => {
-                    return Err(at_line(
-                        *line,
-                        format!(
-                            "annotation `{ANNOTATION_INJECT}` is `{other}`; use \"true\" or \"false\""
-                        ),
-                    ));
-                }
+        let index = matched.map(|(i, _)| i);
+        match found
+            .get(ANNOTATION_INJECT)
+            .map(|(v, line)| (v.trim(), line))
+        {
+            Some(("false", _)) => return Ok((Selection::Skip, index)),
+            Some(("true", _)) => {}
+            None if rule.and_then(|r| r.inject) == Some(false) => {
+                return Ok((Selection::Skip, index));
+            }
+            None => {}
+            Some((other, line)) => {
+                return Err(at_line(
+                    *line,
+                    format!(
+                        "annotation `{ANNOTATION_INJECT}` is `{other}`; use \"true\" or \"false\""
+                    ),
+                ));
             }
         }
         let data: Vec<usize> = match found.get(ANNOTATION_DATA).map(|(s, _)| s.trim()) {
-            None => self.indices(Role::Data),
+            None => match rule.and_then(|r| r.data.as_ref()) {
+                None => self.indices(Role::Data),
+                Some(DataPick::None) => Vec::new(),
+                // The config checked the names; declaration order, as for an annotation.
+                Some(DataPick::Entries(names)) => self
+                    .indices(Role::Data)
+                    .into_iter()
+                    .filter(|i| names.contains(&self.entries[*i].entry.name))
+                    .collect(),
+            },
             Some("none") | Some("") => Vec::new(),
             Some(list) => {
                 let wanted: Vec<&str> = list
@@ -106,7 +129,14 @@ impl Injector<'_> {
             }
         };
         let outputs = match found.get(ANNOTATION_OUTPUTS).map(|(s, _)| s.trim()) {
-            None => self.default_outputs,
+            None => match rule.and_then(|r| r.outputs.as_ref()) {
+                None => self.default_outputs,
+                Some(OutputsPick::None) => None,
+                Some(OutputsPick::Entry(name)) => self
+                    .indices(Role::Outputs)
+                    .into_iter()
+                    .find(|i| self.entries[*i].entry.name == *name),
+            },
             Some("none") | Some("") => None,
             Some(name) => match self
                 .indices(Role::Outputs)
@@ -127,7 +157,78 @@ impl Injector<'_> {
                 }
             },
         };
-        Ok(Selection::Entries { data, outputs })
+        let containers = rule
+            .and_then(|r| r.containers.clone())
+            .or_else(|| self.config.containers.clone());
+        Ok((
+            Selection::Entries {
+                data,
+                outputs,
+                containers,
+            },
+            index,
+        ))
+    }
+
+    /// A warning for each `persistence.workloads` rule no workload matched (`matched`: the indices
+    /// of those that did): a typo in a glob would otherwise deploy the defaults silently.
+    pub fn rules_matching_nothing(
+        &self,
+        matched: &std::collections::BTreeSet<usize>,
+    ) -> Vec<Diagnostic> {
+        (0..self.config.workloads.len())
+            .filter(|i| !matched.contains(i))
+            .map(|i| {
+                Diagnostic::warning(
+                    Place {
+                        config_path: Some(format!("persistence.workloads[{i}]")),
+                        ..Place::default()
+                    },
+                    "this rule matches no workload of the input",
+                )
+                .with_hint("check its `match` (kind, globs, labels, source, hook) against the workloads; --strict makes this an error")
+            })
+            .collect()
+    }
+
+    /// The first `persistence.workloads` rule that matches the workload, with its index.
+    fn rule_for(
+        &self,
+        tree: &Tree,
+        workload: &Workload,
+        source: Option<&str>,
+    ) -> Option<(usize, &WorkloadRule)> {
+        if self.config.workloads.is_empty() {
+            return None;
+        }
+        let mut labels: Vec<(&str, &str)> = Vec::new();
+        for holder in
+            std::iter::once(workload.object).chain(workload.pod_specs.iter().map(|p| p.template))
+        {
+            let map = tree
+                .get(holder, "metadata")
+                .and_then(|m| tree.get(m, "labels"));
+            for (k, v) in map.and_then(|m| tree.entries(m)).unwrap_or(&[]) {
+                if let (Some(k), Some(v)) = (tree.as_str(*k), tree.as_str(*v)) {
+                    labels.push((k, v));
+                }
+            }
+        }
+        let facts = WorkloadFacts {
+            api_version: string_at(tree, workload.object, &["apiVersion"]),
+            kind: &workload.kind,
+            name: &workload.name,
+            namespace: workload.namespace.as_deref().unwrap_or(&self.namespace),
+            labels: &labels,
+            source,
+            hook: string_at(
+                tree,
+                workload.object,
+                &["metadata", "annotations", HELM_HOOK],
+            )
+            .is_some(),
+        };
+        self.config.workload_rule(&facts)
     }
 
     fn names(&self, role: Role) -> Vec<&str> {
