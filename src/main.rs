@@ -1,5 +1,6 @@
 //! The `stowage` command: a thin shell over `stowage-core` (crates/core).
 
+mod args;
 mod cli;
 mod input;
 mod kustomize;
