@@ -1,7 +1,7 @@
-//! The README stays true: its config reference names every key of the schema, its two set-up
-//! commands are the ones this repository provides, and the commands of its Helm, Argo CD, kustomize
-//! and kpt sections run as written with the real clients.
-
+//! The README stays true: its config reference names every key of the schema and of the
+//! Persistence object, its configs are valid, its two set-up commands are the ones this repository
+//! provides, and the commands of its Helm, volume-diff, kustomize, kpt and generator sections run
+//! as written with the real clients.
 mod clients;
 mod common;
 
@@ -40,6 +40,20 @@ fn config_reference_names_every_schema_key() {
     keys.extend(keys_of(&schema, "/$defs/outputsEntry/properties"));
     keys.extend(keys_of(&schema, "/$defs/workloadRule/properties"));
     keys.extend(keys_of(&schema, "/$defs/workloadMatch/properties"));
+    keys.extend(keys_of(&schema, "/$defs/workloadKind/properties"));
+    // The generator's fields of a Persistence object, as the code reads them.
+    let generator =
+        std::fs::read_to_string(root().join("crates/core/src/krm/generator.rs")).unwrap();
+    let fields: Vec<String> = generator
+        .split("object.get(\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    assert!(
+        fields.contains(&"credentials".to_string()),
+        "generator.rs no longer reads `credentials`: {fields:?}"
+    );
+    keys.extend(fields);
     let missing: Vec<&String> = keys
         .iter()
         .filter(|k| !["data", "outputs"].contains(&k.as_str()))
@@ -79,12 +93,37 @@ fn printed_schema_is_the_embedded_file() {
     assert_eq!(out.stdout, file);
 }
 
+/// Every ```yaml block of the README that is a values file (starts with `persistence:`) is a
+/// valid config.
+#[test]
+fn readme_configs_are_valid() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let configs: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .filter(|b| b.starts_with("persistence:\n"))
+        .collect();
+    assert!(configs.len() >= 2, "the config and the hooks rule");
+    let s = Scratch::new("readme-configs");
+    for (i, config) in configs.iter().enumerate() {
+        let file = s.path().join(format!("config-{i}.yaml"));
+        std::fs::write(&file, config).unwrap();
+        let o = run(Command::new(STOWAGE)
+            .arg("validate")
+            .arg("--values")
+            .arg(&file));
+        assert_eq!(o.code, 0, "README config {i}:\n{config}\n{}", o.stderr);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
-// Every command of the README's Helm, Argo CD and kustomize/kpt sections, as written, with the
-// real clients (scripts/setup-tools). Blocks run with `sh -e` in a work folder that holds what
-// the text assumes: `./chart` (testdata/charts/trainer), `persistence.yaml`, `./stowage` (a
-// checkout: plugin.yaml, its install hook, helm-plugin-diff/, examples/) and a package `./pkg`;
-// stowage, stowage-fn and the clients on PATH; HOME a scratch folder.
+// Every command of the README's Helm, volume-diff, kustomize, kpt and generator sections, as
+// written, with the real clients (scripts/setup-tools). (The Argo CD section has no command: its
+// plugin's scripts run in tests/argocd.rs.) Blocks run with `sh -e` in a work folder that holds
+// what the text assumes: `./chart` (testdata/charts/trainer), `persistence.yaml`, `./stowage` (a
+// checkout: plugin.yaml, its install hook, helm-plugin-diff/, examples/), a package `./pkg` and
+// key files; stowage, stowage-fn and the clients on PATH; HOME a scratch folder.
 
 /// The ```sh blocks of the README section titled `## TITLE`.
 fn sh_blocks(title: &str) -> Vec<String> {
@@ -101,6 +140,16 @@ fn sh_blocks(title: &str) -> Vec<String> {
         .skip(1)
         .map(|b| b.split("```").next().unwrap().to_string())
         .collect()
+}
+
+/// The README's text from right after the first `marker` to the end of its code block.
+fn text_after(marker: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let rest = readme
+        .split(marker)
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has no {marker:?}"));
+    rest.split("```").next().unwrap().to_string()
 }
 
 /// The work folder, and PATH with `helm` (the stand-in for `helm get`, wrapping Helm `major`),
@@ -136,18 +185,35 @@ impl Work {
         Work { scratch }
     }
 
+    /// Where Helm 4 installs plugins, with the README's HELM_DATA_HOME.
+    fn helm4_plugins(&self) -> std::path::PathBuf {
+        self.scratch.path().join("home/.local/share/helm4/plugins")
+    }
+
     fn dir(&self, sub: &str) -> std::path::PathBuf {
         self.scratch.path().join("work").join(sub)
     }
 
     /// `sh -e` on `script` in `cwd`, Helm `helm` and kubectl `kubectl` on PATH.
     fn sh(&self, script: &str, cwd: &str, helm: u8, kubectl: &str) -> clients::Out {
+        self.sh_with(script, cwd, helm, kubectl, &tool(kubectl))
+    }
+
+    /// [`Work::sh`] with `kubectl` standing for the program at `kubectl_path`.
+    fn sh_with(
+        &self,
+        script: &str,
+        cwd: &str,
+        helm: u8,
+        kubectl: &str,
+        kubectl_path: &Path,
+    ) -> clients::Out {
         let standin = root().join("testdata/clients/helm-get-standin");
         let bin = bin_dir(
             &self.scratch.path().join(format!("bin-{helm}-{kubectl}")),
             &[
                 ("helm", &standin),
-                ("kubectl", &tool(kubectl)),
+                ("kubectl", kubectl_path),
                 ("kustomize", &tool("kustomize")),
                 ("kpt", &tool("kpt")),
                 ("stowage", Path::new(STOWAGE)),
@@ -221,14 +287,9 @@ fn injected(out: &str) -> bool {
 #[test]
 fn readme_helm_commands_run_as_written() {
     let helm = sh_blocks("Use it with Helm");
-    let plugins = sh_blocks("Helm plugins, Argo CD and GitOps CI");
-    assert_eq!(
-        (helm.len(), plugins.len()),
-        (3, 2),
-        "a new block needs a run here"
-    );
+    assert_eq!(helm.len(), 4, "a new block needs a run here");
 
-    // Helm 3: the path form, and the diff script run directly.
+    // Helm 3: the path form.
     let w = Work::new("helm3");
     let o = w.sh(&helm[0], "", 3, "kubectl-1.37");
     assert!(
@@ -236,55 +297,183 @@ fn readme_helm_commands_run_as_written() {
         "{}",
         o.stdout
     );
-    w.deployed(3);
-    let o = w.sh(&plugins[1], "", 3, "kubectl-1.37");
-    assert!(
-        o.stdout.contains("0 volume changes") || o.stdout.contains("no volume change"),
-        "{}",
-        o.stdout
-    );
 
-    // Helm 4: its own data folder, the plugins, the values and in-stream forms, the diff plugin.
+    // Helm 4: its own data folder, the plugin, the values and in-stream forms, STOWAGE_LOG.
     let w = Work::new("helm4");
-    w.deployed(4);
-    let script = [&helm[1][..], &helm[2], &plugins[0]].join("\n");
+    let script = [&helm[1][..], &helm[2], &helm[3]].join("\n");
     let o = w.sh(&script, "", 4, "kubectl-1.37");
     assert!(o.stdout.contains("run-7-pvc"), "{}", o.stdout);
-    let data = w.scratch.path().join("home/.local/share/helm4/plugins");
-    assert!(data.join("stowage/bin/stowage").exists());
-    assert!(data.join("helm-plugin-diff/plugin.yaml").exists());
+    assert!(
+        o.stdout.contains("warning:") && o.stdout.contains("forbid hostPath volumes"),
+        "STOWAGE_LOG did not keep stowage's warnings:\n{}",
+        o.stdout
+    );
+    assert!(w.helm4_plugins().join("stowage/bin/stowage").exists());
 }
 
 #[test]
-fn readme_kustomize_and_kpt_commands_run_as_written() {
-    let blocks = sh_blocks("Use it with kustomize and kpt");
+fn readme_volume_diff_commands_run_as_written() {
+    let blocks = sh_blocks("Flag volume changes");
     assert_eq!(blocks.len(), 3, "a new block needs a run here");
+    let unchanged =
+        |out: &str| out.contains("No volume changes") || out.contains("no volume change");
+
+    // Helm 3: `helm get manifest` (the stand-in) against `helm template`, through stowage diff;
+    // then the diff script run directly.
+    let w = Work::new("diff3");
+    w.deployed(3);
+    let o = w.sh(&blocks[0], "", 3, "kubectl-1.37");
+    assert!(unchanged(&o.stdout), "{}", o.stdout);
+    assert!(o.stdout.contains("\"changes\": []"), "{}", o.stdout);
+    let o = w.sh(&blocks[2], "", 3, "kubectl-1.37");
+    assert!(unchanged(&o.stdout), "{}", o.stdout);
+
+    // Helm 4: the Helm section's data folder and plugin, then the diff plugin.
+    let w = Work::new("diff4");
+    w.deployed(4);
+    let helm4 = sh_blocks("Use it with Helm")[1].clone();
+    let script = [&helm4[..], &blocks[1]].join("\n");
+    let o = w.sh(&script, "", 4, "kubectl-1.37");
+    assert!(unchanged(&o.stdout), "{}", o.stdout);
+    assert!(
+        w.helm4_plugins()
+            .join("helm-plugin-diff/plugin.yaml")
+            .exists()
+    );
+}
+
+#[test]
+fn readme_kustomize_commands_run_as_written() {
+    let blocks = sh_blocks("Use it with kustomize");
+    assert_eq!(blocks.len(), 2, "a new block needs a run here");
     for kubectl in ["kubectl-1.32", "kubectl-1.37"] {
         let w = Work::new(kubectl);
         let o = w.sh(&blocks[0], "stowage", 4, kubectl);
         assert!(injected(&o.stdout), "{kubectl}: {}", o.stdout);
+        // The generator example: a Secret with a hashed name, and the injected reference to it.
+        let secret = o
+            .stdout
+            .split("name: s3-credentials-")
+            .nth(1)
+            .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+            .expect("a Secret with a hashed name");
+        assert!(
+            o.stdout
+                .contains(&format!("secretName: s3-credentials-{secret}")),
+            "{kubectl}: {}",
+            o.stdout
+        );
         let o = w.sh(&blocks[1], "stowage", 4, kubectl);
         assert!(injected(&o.stdout), "{}", o.stdout);
     }
-    // kpt: a package of the example's workloads whose Kptfile runs stowage-fn with the example's
-    // config; eval's config file is the same value, beside the package.
+}
+
+#[test]
+fn readme_kpt_commands_run_as_written() {
+    let blocks = sh_blocks("Use it with kpt");
+    assert_eq!(blocks.len(), 1, "a new block needs a run here");
+    // The Kptfile is the README's pipeline; the package holds the example's workloads and its
+    // config as a local-config Persistence file. Beside the package: the values file.
+    let pipeline = text_after("```yaml\npipeline:\n");
     let w = Work::new("kpt");
     let pkg = w.dir("pkg");
     common::copy_tree(&root().join("examples/kustomize/base"), &pkg);
     std::fs::remove_file(pkg.join("kustomization.yaml")).unwrap();
-    let cfg = std::fs::read_to_string(root().join("examples/kustomize/persistence.yaml")).unwrap();
-    std::fs::write(pkg.join("persistence.yaml"), &cfg).unwrap();
-    let value = cfg.split("\nspec:\n").nth(1).unwrap();
-    std::fs::write(w.dir("persistence.yaml"), format!("persistence:\n{value}")).unwrap();
     std::fs::write(
         pkg.join("Kptfile"),
-        "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n  mutators:\n    \
-         - exec: stowage-fn\n      configPath: persistence.yaml\n",
+        format!(
+            "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n{pipeline}"
+        ),
     )
     .unwrap();
-    w.sh(&blocks[2], "", 4, "kubectl-1.37");
+    let cfg = std::fs::read_to_string(root().join("examples/kustomize/persistence.yaml")).unwrap();
+    let local = cfg.replace(
+        "  name: persistence\n",
+        "  name: persistence\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n",
+    );
+    assert_ne!(local, cfg);
+    std::fs::write(pkg.join("persistence.yaml"), &local).unwrap();
+    // The values file beside the package: the same config (the commands run one after the other
+    // on one package; a second run with the same config changes nothing).
+    let value = cfg.split("\nspec:\n").nth(1).unwrap();
+    std::fs::write(w.dir("persistence.yaml"), format!("persistence:\n{value}")).unwrap();
+    w.sh(&blocks[0], "", 4, "kubectl-1.37");
     let deployment = std::fs::read_to_string(pkg.join("deployment.yaml")).unwrap();
     assert!(injected(&deployment), "{deployment}");
+    assert_eq!(
+        std::fs::read_to_string(pkg.join("persistence.yaml")).unwrap(),
+        local,
+        "the config file comes back as it was"
+    );
+}
+
+/// The generator section: `stowage validate` and `stowage generate` on the README's config, with
+/// key files for its three buckets (testdata/keyfiles; the Azure one for the config's account).
+/// `kubectl apply -f -` needs a cluster: a stand-in keeps what it is given, which must be the
+/// three Secrets of the Polyaxon page's `kubectl create secret` commands.
+#[test]
+fn readme_generator_commands_run_as_written() {
+    let blocks = sh_blocks("Make the Secrets: stowage generate");
+    assert_eq!(blocks.len(), 2, "a new block needs a run here");
+    let polyaxon: Vec<&str> = blocks[0].lines().collect();
+    assert!(
+        polyaxon
+            .iter()
+            .all(|l| l.starts_with("kubectl create secret generic ")),
+        "the first block quotes the Polyaxon page"
+    );
+    let config = &text_after("## The config\n\n```yaml\n");
+    let w = Work::new("generate");
+    std::fs::write(w.dir("values.yaml"), config).unwrap();
+    let keys = root().join("testdata/keyfiles");
+    std::fs::create_dir_all(w.dir("path")).unwrap();
+    for (from, to) in [
+        ("gcs-service-account.json", "gcs-key.json"),
+        ("s3-valid.json", "s3-key.json"),
+    ] {
+        std::fs::copy(keys.join(from), w.dir("path").join(to)).unwrap();
+    }
+    let account = config
+        .split("@")
+        .nth(1)
+        .and_then(|rest| rest.split(".blob.").next())
+        .expect("the azure bucket's account");
+    let azure = std::fs::read_to_string(keys.join("azure-valid.json")).unwrap();
+    assert!(azure.contains("\"plxstorage\""));
+    std::fs::write(
+        w.dir("path/az-key.json"),
+        azure.replace("\"plxstorage\"", &format!("\"{account}\"")),
+    )
+    .unwrap();
+    let applied = w.scratch.path().join("applied.yaml");
+    let standin = w.scratch.path().join("kubectl-apply");
+    std::fs::write(
+        &standin,
+        format!(
+            "#!/bin/sh\n[ \"$*\" = \"apply -f -\" ] || {{ echo \"kubectl stand-in: $*\" >&2; exit 2; }}\ncat > '{}'\n",
+            applied.display()
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&standin).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&standin, perms).unwrap();
+    let o = w.sh_with(&blocks[1], "", 4, "kubectl-apply", &standin);
+    assert!(
+        o.stderr.contains("namespace `polyaxon` must hold") && o.stderr.contains("config is valid"),
+        "{}",
+        o.stderr
+    );
+    let applied = std::fs::read_to_string(&applied).unwrap();
+    for line in &polyaxon {
+        let name = line.split_whitespace().nth(4).unwrap();
+        assert!(
+            applied.contains(&format!("name: \"{name}\"")),
+            "no Secret {name}:\n{applied}"
+        );
+    }
+    assert_eq!(applied.matches("kind: \"Secret\"").count(), polyaxon.len());
+    assert!(applied.contains("namespace: \"polyaxon\""));
 }
 
 /// Helm 3 and Helm 4 side by side (README): with one plugins folder, Helm 3 loses its CLI and
