@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark inputs for stowage (issue 5, design.md §9). Deterministic: the same arguments give the
+"""Benchmark inputs for stowage (docs/performance.md). Deterministic: the same arguments give the
 same bytes (seeded PRNG, no clock, no hash order).
 
     gen.py workloads N [--seed S] [--crds K] [--meta FILE]   Helm-like stream: N workloads, each with
@@ -8,7 +8,7 @@ same bytes (seeded PRNG, no clock, no hash order).
         K CRDs with a large openAPIV3Schema (default max(1, N // 250)). --meta writes a JSON list of
         the workloads (kind, name, pod spec pointer, containers) for the kustomize comparison.
     gen.py chart [--seed S]            a 50-document chart: 16 workloads + ConfigMaps + Services,
-        a ServiceAccount and a ClusterRole (the "50-document chart" latency of design.md §9).
+        a ServiceAccount and a ClusterRole (the "50-document chart" latency of docs/performance.md).
     gen.py objects N [--seed S] [--crds K]   a stream with no workloads: N ConfigMaps (large literal
         blocks), N Services and K CRDs (default max(2, N // 100)).
     gen.py corpus DIR [--expect-fail FILE]   the corpus files concatenated as one stream (skipping

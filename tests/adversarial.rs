@@ -1,6 +1,6 @@
-//! Adversarial inputs (issue 6): each case runs the real binary with a bounded wall time and asserts
+//! Adversarial inputs: each case runs the real binary with a bounded wall time and asserts
 //! either a correct result (exit 0, untouched documents byte-identical) or exit 1 with a precise
-//! message on stderr and zero bytes on stdout (design.md §8).
+//! message on stderr and zero bytes on stdout (docs/reliability.md).
 
 const VALUES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -167,8 +167,8 @@ fn input_over_max_input_bytes() {
     fails(&r, &["over the limit of 1000000", "--max-input-bytes"]);
 }
 
-/// Around 256 KiB, where stdin stops going to a `Vec` and goes to a huge-page buffer: the limit
-/// holds to the byte, and the output is the same in both.
+/// At a limit of 256 KiB the limit holds to the byte, and a stream past the first reads gives the
+/// same output as a small one.
 #[test]
 fn input_around_the_first_read() {
     const FIRST: usize = 256 << 10;
@@ -201,7 +201,7 @@ fn input_around_the_first_read() {
 }
 
 /// Helm writes the stream into a pipe as it renders it: reads come back short and at odd sizes.
-/// Every byte must arrive, across the 256 KiB where stdin moves to the huge-page buffer.
+/// Every byte must arrive, over several reads of stdin.
 #[test]
 fn stream_trickled_into_a_pipe() {
     use std::io::{Read, Write};

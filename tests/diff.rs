@@ -1,4 +1,4 @@
-//! `stowage diff` and `post-render --previous` (design.md §7).
+//! `stowage diff` and `post-render --previous` (README, "Flag volume changes").
 //!
 //! Each directory of `testdata/diff/` is one case: `old.yaml` (the previous render), `new.yaml`, and
 //! the expected reports `expected.human`, `expected.json`, `expected.md`. The fixtures were made by

@@ -7,8 +7,9 @@
 //!
 //! Expected files are written only by the reviewed command `STOWAGE_BLESS=1 cargo test --test golden`
 //! (then read the `git diff` of testdata/ before committing). Every successful case is also checked
-//! for the invariants of design.md §5: the output only inserts (deleting the inserted text gives back
-//! the input), a second run changes nothing, and an independent YAML parser reads the output.
+//! for the invariants of docs/design.md ("The lossless invariant"): the output only inserts
+//! (deleting the inserted text gives back the input), a second run changes nothing, and an
+//! independent YAML parser reads the output.
 
 use std::path::{Path, PathBuf};
 mod common;

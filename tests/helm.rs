@@ -1,4 +1,4 @@
-//! Real Helm end to end (design.md §12): Helm v3.21.4 runs stowage by path, Helm v4.3.2 as the
+//! Real Helm end to end (docs/real-clients.md): Helm v3.21.4 runs stowage by path, Helm v4.3.2 as the
 //! `stowage` postrenderer/v1 plugin installed by `helm plugin install`, on testdata/charts/trainer
 //! (a Deployment, a Job, a pre-install hook Job, a CRD, a List, a subchart's DaemonSet and the
 //! in-stream config template). Outputs are golden files under testdata/clients (STOWAGE_BLESS=1).

@@ -1,4 +1,4 @@
-//! The kustomize examples and kpt with the real clients (design.md §12): kubectl 1.32 (kustomize
+//! The kustomize examples and kpt with the real clients (docs/real-clients.md): kubectl 1.32 (kustomize
 //! v5.5.0), kubectl 1.37.1 (kustomize v5.8.1), standalone kustomize v5.8.2 and kpt 1.0.0-beta.56
 //! (tests/kpt.rs has kpt's render and eval on testdata/kpt/package; here: the README's package,
 //! --allow-exec, and eval leaving every line of the user's file).

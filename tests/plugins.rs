@@ -1,7 +1,7 @@
-//! The Helm plugins, the Argo CD Config Management Plugin and the GitOps CI step (issue 4).
+//! The Helm plugins, the Argo CD Config Management Plugin and the GitOps CI step.
 //!
-//! Both `plugin.yaml` files are checked against Helm 4's documented plugin.yaml rules
-//! (reference/protocols.md §2.2), and the GitOps CI script runs with a fake `gh`. Real Helm runs
+//! Both `plugin.yaml` files are checked against Helm 4's plugin.yaml rules (written out below, by
+//! the checks that hold them), and the GitOps CI script runs with a fake `gh`. Real Helm runs
 //! the plugins in tests/helm.rs and tests/helm_diff.rs, the Argo CD plugin's scripts in
 //! tests/argocd.rs.
 
@@ -84,7 +84,7 @@ fn calls(log: &Path) -> Vec<Vec<String>> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// plugin.yaml rules (Helm 4, apiVersion v1): reference/protocols.md §2.2
+// plugin.yaml rules (Helm 4, apiVersion v1), as Helm 4's loader applies them
 
 fn load_yaml(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap();

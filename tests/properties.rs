@@ -1,4 +1,4 @@
-//! Property tests (issue 2): generated Helm-like streams and random configs through
+//! Property tests (docs/reliability.md): generated Helm-like streams and random configs through
 //! `stowage_core::post_render::post_render`, judged by an independent YAML parser (`serde_saphyr`).
 
 mod common;

@@ -1,11 +1,11 @@
-//! Security (issue 6, item 3), at the process level: secret values are never printed, sensitive
+//! Security, at the process level: secret values are never printed, sensitive
 //! hostPaths are refused unless allowed, every hostPath gets a Pod Security warning, and `--strict`
 //! turns every warning into an error (exit 1, nothing on stdout).
 //!
-//! stowage never reads a Secret object's data: a `Secret` is not a workload kind, so a block-style
-//! Secret is copied byte for byte without being parsed, and a parsed one (flow style, inside a
-//! `List`) is only searched for workloads. Diagnostics name keys, tags and places, never the value
-//! of a Secret's `data` or `stringData`.
+//! stowage never reads a Secret object's data: a `Secret` is not a workload kind, so it is copied
+//! byte for byte; when the config reads Secrets, one in the stream is parsed only for its key names,
+//! and a Secret inside a `List` is only searched for workloads. Diagnostics name keys, tags and
+//! places, never the value of a Secret's `data` or `stringData`.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

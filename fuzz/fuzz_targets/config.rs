@@ -13,7 +13,8 @@ use stowage_core::config::{self, Source};
 use stowage_core::report::{Severity, has_errors};
 use stowage_yaml::{self as yaml, Limits};
 
-/// design.md §2: these paths, and their parents, are refused unless allowed ...
+/// The sensitive host paths of the config rules (crates/core/src/config/rules/paths.rs): these
+/// paths, and their parents, are refused unless allowed ...
 const SENSITIVE: &[&str] = &[
     "/",
     "/var/run",

@@ -1,4 +1,4 @@
-//! The real clients (design.md §12) for the end-to-end suites: each is `.tools/bin/<role>`, linked
+//! The real clients (docs/real-clients.md) for the end-to-end suites: each is `.tools/bin/<role>`, linked
 //! by `scripts/setup-tools` after it checked the version; a missing one fails the test with the
 //! command that installs it. Also: a private Helm home per test, runs with a deadline, golden
 //! files under testdata/clients. A suite declares `mod common;` beside `mod clients;`.

@@ -13,7 +13,7 @@ For every manifest file under DIR (not *.md, not expect-fail.txt, LICENSE/NOTICE
       ones are PV/PVC;
   (c) every edited workload (and added object) passes validate.py --strict, except problems the
       input document already had (reported as notes);
-  (d) stowage on its own output changes nothing (idempotence, design §4.3).
+  (d) stowage on its own output changes nothing (idempotence, docs/design.md).
 Files listed in the expect-fail file (`relative/path  reason`) must instead exit 1 with empty stdout.
 
 Closing line: `corpus: N passed, N failed`. Exit 1 when any file failed.

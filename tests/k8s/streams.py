@@ -1,8 +1,9 @@
 """Judge helpers: split YAML streams textually and compare stowage's input with its output.
 
-The contract checked (design §5): documents stowage did not edit are copied byte for byte; an edited
-document is the input document plus inserted text (deleting the inserted characters gives the input
-back), and what was there keeps its meaning (every value of the input is still there, same type).
+The contract checked (docs/design.md, "The lossless invariant"): documents stowage did not edit are
+copied byte for byte; an edited document is the input document plus inserted text (deleting the
+inserted characters gives the input back), and what was there keeps its meaning (every value of the
+input is still there, same type).
 
 Splitting is textual, on bytes, like YAML's own document markers: a document starts at a line that
 begins with `---` followed by whitespace or the end of the line (column 0; YAML forbids such a line
@@ -215,7 +216,7 @@ def compare_streams(inp: bytes, out: bytes, reemitted_lines: frozenset[int] = fr
     """Pair the input's chunks with the output's and check the lossless-output contract.
 
     `reemitted_lines`: first-line numbers (1-based, in the input) of workload documents that
-    stowage said it re-emitted from their value (design §5: an edit point it can't reach
+    stowage said it re-emitted from their value (docs/design.md: an edit point it can't reach
     textually); those need not be insert-only, but must keep every input value (a null may
     have become a value)."""
     res = Comparison()

@@ -10,10 +10,10 @@ checked with:
 
   1. the JSON schema that kubernetes-validate bundles for the kind/apiVersion (`--strict`: the
      "-strict" schemas, i.e. no additional properties anywhere), all errors, not just the first;
-  2. semantic pod-spec rules the schema cannot express (reference/peers.md §2.2): volume names are
-     DNS-1123 labels and unique, one source per volume, mounts name an existing volume, mountPaths
-     unique per container, env names, secret/key names, file modes, container names, label and
-     annotation keys, metadata.name of workloads/PV/PVC/Secret/ConfigMap;
+  2. semantic pod-spec rules the schema cannot express (the API server's, which crates/core/src/k8s
+     mirrors): volume names are DNS-1123 labels and unique, one source per volume, mounts name an
+     existing volume, mountPaths unique per container, env names, secret/key names, file modes,
+     container names, label and annotation keys, metadata.name of workloads/PV/PVC/Secret/ConfigMap;
   3. YAML hygiene: duplicate mapping keys (PyYAML silently keeps the last; kubectl/SSA reject).
 
 Items of `List`/`*List` documents are checked one by one. Documents whose kind has no bundled
@@ -60,7 +60,7 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
-# Objects stowage may add to a stream (S3 via CSI, design §4.4).
+# Objects stowage may add to a stream (S3 buckets with `mount: csi`, docs/design.md).
 ADDED_KINDS = frozenset({"PersistentVolume", "PersistentVolumeClaim"})
 # Kinds whose metadata.name must be a DNS-1123 subdomain.
 SUBDOMAIN_NAMED = WORKLOAD_KINDS | ADDED_KINDS | {"Secret", "ConfigMap"}
