@@ -145,9 +145,7 @@ fn post_render(mut args: PostRenderArgs) -> i32 {
         ConfigSource::InStream
     } else {
         match config::load_values_files(&args.values.files) {
-            Ok(persistence) => {
-                ConfigSource::values(&persistence, &origin(&args.values.files), &options)
-            }
+            Ok(persistence) => ConfigSource::values(&persistence, &origin(&args.values.files)),
             Err(diagnostics) => return report(&diagnostics, args.strict),
         }
     };

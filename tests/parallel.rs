@@ -10,7 +10,7 @@ fn config() -> ConfigSource {
         "data": {"datasets": {"mountPath": "/mnt/datasets", "existingClaim": "datasets", "readOnly": true}},
         "outputs": {"results": {"mountPath": "/mnt/outputs", "existingClaim": "results"}},
     });
-    ConfigSource::values(&persistence, "values.yaml", &Options::default())
+    ConfigSource::values(&persistence, "values.yaml")
 }
 
 /// Workload `i` (about 900 bytes) with a ConfigMap after it.

@@ -428,7 +428,7 @@ fn run(input: &[u8], config: &Value) -> Ran {
         keep_plans: true,
         ..Options::default()
     };
-    let source = ConfigSource::values(config, "values.yaml", &options);
+    let source = ConfigSource::values(config, "values.yaml");
     match post_render(input, source, &options) {
         Ok(outcome) => Ran {
             output: outcome.output(input),

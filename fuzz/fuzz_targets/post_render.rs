@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
         ..Options::default()
     };
     let source = || match &chosen {
-        Some(p) => ConfigSource::values(p, "values.yaml", &options),
+        Some(p) => ConfigSource::values(p, "values.yaml"),
         None => ConfigSource::InStream,
     };
     let outcome = match post_render(input, source(), &options) {

@@ -61,18 +61,17 @@ pub fn inject(
         )
     };
     // The object is read as Kubernetes would read it; refuse what it would read differently.
-    let lines = lines_of(tree, node);
-    if let Some((line, _, key)) = tree
-        .find_duplicate_key()
-        .filter(|(l, _, _)| lines.contains(l))
-    {
+    // Only what is inside the object counts (a ResourceList holds other objects too); its lines
+    // are counted only when there is something to place.
+    let inside = |line: &usize| Some(node) == tree.root || lines_of(tree, node).contains(line);
+    if let Some((line, _, key)) = tree.find_duplicate_key().filter(|(l, _, _)| inside(l)) {
         out.diagnostics.push(error(
             line,
             format!("duplicate key `{key}` (Kubernetes tooling disagrees on which one wins)"),
         ));
         return out;
     }
-    if let Some((line, _, tag)) = tree.find_custom_tag().filter(|(l, _, _)| lines.contains(l)) {
+    if let Some((line, _, tag)) = tree.find_custom_tag().filter(|(l, _, _)| inside(l)) {
         out.diagnostics.push(error(
             line,
             format!("custom tag `{tag}` in a workload: its meaning is up to the reader"),
@@ -176,7 +175,8 @@ pub fn inject(
 fn lines_of(tree: &Tree, node: NodeId) -> std::ops::RangeInclusive<usize> {
     let n = tree.node(node);
     let end = n.end.min(tree.text.len());
-    n.line..=n.line + tree.text[n.start.min(end)..end].matches('\n').count()
+    n.line
+        ..=n.line + memchr::memchr_iter(b'\n', &tree.text.as_bytes()[n.start.min(end)..end]).count()
 }
 
 /// `Kind/name` of the object, for messages.

@@ -8,13 +8,14 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// `f` over every item, in runs of `run` items, on `threads` threads (one: no thread started);
-/// each thread has its own `S`. The results are in the order of `items`.
+/// each thread has its own `S`. The results are in the order of `items`, in runs (flatten them:
+/// they are not copied into one list).
 pub fn map<T, R, S>(
     items: &[T],
     threads: usize,
     run: usize,
     f: impl Fn(&T, &mut S) -> R + Sync,
-) -> Vec<R>
+) -> Vec<Vec<R>>
 where
     T: Sync,
     R: Send,
@@ -22,7 +23,7 @@ where
 {
     if threads <= 1 || items.len() <= run {
         let mut state = S::default();
-        return items.iter().map(|item| f(item, &mut state)).collect();
+        return vec![items.iter().map(|item| f(item, &mut state)).collect()];
     }
     let next = AtomicUsize::new(0);
     let work = || {
@@ -49,7 +50,19 @@ where
         runs
     });
     runs.sort_by_key(|(start, _)| *start);
-    runs.into_iter().flat_map(|(_, results)| results).collect()
+    runs.into_iter().map(|(_, results)| results).collect()
+}
+
+/// `a` here and `b` on a second thread, at once; both results.
+pub fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B)
+where
+    B: Send,
+{
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let a = a();
+        (a, other.join().expect("a worker thread panicked"))
+    })
 }
 
 #[cfg(test)]
@@ -62,6 +75,7 @@ mod tests {
                 *seen += 1;
                 i * 2
             });
+            let out: Vec<usize> = out.into_iter().flatten().collect();
             assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
         }
     }

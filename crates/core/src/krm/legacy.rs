@@ -59,6 +59,6 @@ pub fn run_legacy_plugin(
         let (secrets, diagnostics) = generator::run(&value, &persistence, config_origin, base)?;
         return Ok((generate::to_yaml(&secrets).into_bytes(), diagnostics));
     }
-    let source = ConfigSource::values(&persistence, config_origin, options);
+    let source = ConfigSource::values(&persistence, config_origin);
     post_render::post_render(input, source, options).map(|o| (o.output(input), o.diagnostics))
 }

@@ -36,16 +36,19 @@ pub const HELM_HOOK: &str = "helm.sh/hook";
 
 /// Where the config comes from: exactly one place.
 pub enum ConfigSource {
-    /// `--values FILE...` (or a functionConfig, a plugin config): the `persistence` value, built.
-    Values(Box<Built>),
+    /// `--values FILE...` (or a plugin config): the `persistence` value, and where it came from
+    /// for messages. It is built while the stream is split.
+    Values { persistence: Value, origin: String },
     /// A `stowage.dev/v1alpha1 Persistence` document in the stream.
     InStream,
 }
 
 impl ConfigSource {
-    /// The config of a `persistence` value, built for `options` (its templates).
-    pub fn values(persistence: &Value, origin: &str, options: &Options) -> ConfigSource {
-        ConfigSource::Values(Box::new(Built::new(persistence, origin, options)))
+    pub fn values(persistence: &Value, origin: &str) -> ConfigSource {
+        ConfigSource::Values {
+            persistence: persistence.clone(),
+            origin: origin.to_string(),
+        }
     }
 }
 
@@ -135,8 +138,20 @@ pub fn post_render(
     source: ConfigSource,
     options: &Options,
 ) -> Result<Outcome, Vec<Diagnostic>> {
-    let (text, docs) = split_bounded(input, options.max_input_bytes, options.max_documents)
-        .map_err(|d| vec![d])?;
+    // A config given as a value needs nothing from the stream: build it (schema, rules,
+    // templates) on a second thread while this one splits the stream.
+    let split = || split_bounded(input, options.max_input_bytes, options.max_documents);
+    let (split, given) = match &source {
+        ConfigSource::Values {
+            persistence,
+            origin,
+        } => {
+            let (split, built) = parallel::join(split, || Built::new(persistence, origin, options));
+            (split, Some(built))
+        }
+        ConfigSource::InStream => (split(), None),
+    };
+    let (text, docs) = split.map_err(|d| vec![d])?;
     let stream = Stream {
         text,
         docs: &docs,
@@ -181,9 +196,9 @@ pub fn post_render(
         }
     }
     let mut diagnostics = Vec::new();
-    let built = match (source, config_docs.as_slice()) {
-        (ConfigSource::Values(built), []) => *built,
-        (ConfigSource::Values(_), [(i, _), ..]) => {
+    let built = match (given, config_docs.as_slice()) {
+        (Some(built), []) => built,
+        (Some(_), [(i, _), ..]) => {
             return Err(vec![
                 Diagnostic::error(
                     stream.place(*i, Some(kinds::CONFIG_KIND.into()), None),
@@ -192,7 +207,7 @@ pub fn post_render(
                 .with_hint("use one: drop --values, or stop rendering the Persistence document"),
             ]);
         }
-        (ConfigSource::InStream, []) if yaml_errors.is_empty() => {
+        (None, []) if yaml_errors.is_empty() => {
             if let Some(note) = stream.passes_without_config() {
                 return Ok(Outcome {
                     splices: Vec::new(),
@@ -205,10 +220,10 @@ pub fn post_render(
             );
             return Err(stream.with_yaml_errors(yaml_errors, &kinds, vec![missing]));
         }
-        (ConfigSource::InStream, []) => {
+        (None, []) => {
             return Err(stream.with_yaml_errors(yaml_errors, &kinds, Vec::new()));
         }
-        (ConfigSource::InStream, [(i, value)]) => {
+        (None, [(i, value)]) => {
             let spec = value.get("spec").cloned().unwrap_or(Value::Null);
             Built::new(
                 &spec,
@@ -216,7 +231,7 @@ pub fn post_render(
                 options,
             )
         }
-        (ConfigSource::InStream, [_, (j, _), ..]) => {
+        (None, [_, (j, _), ..]) => {
             return Err(vec![
                 Diagnostic::error(
                     stream.place(*j, Some(kinds::CONFIG_KIND.into()), None),
@@ -289,9 +304,14 @@ pub fn post_render(
                             .map(|p| in_stream::Use::of(p, place(p)))
                             .collect();
                     }
+                    // Held to the end only when asked for: on a large release, each workload's
+                    // env (its own outputs path) adds up.
+                    if !options.keep_plans {
+                        done.plans = Vec::new();
+                    }
                     scratch.spare = tree.into_spare();
                 }
-                Err(d) => done.yaml_error = Some(d),
+                Err(d) => done.yaml_error = Some(Box::new(d)),
             }
         }
         done
@@ -301,7 +321,7 @@ pub fn post_render(
     let mut uses = Vec::new();
     let mut rules = std::collections::BTreeSet::new();
     let mut objects = 0;
-    for (i, done) in results.into_iter().enumerate() {
+    for (i, done) in results.into_iter().flatten().enumerate() {
         splices.extend(done.splices);
         uses.extend(done.uses);
         rules.extend(done.rules);
@@ -310,7 +330,7 @@ pub fn post_render(
             plans.extend(done.plans);
         }
         if let Some(d) = done.yaml_error {
-            yaml_errors.push((i, d));
+            yaml_errors.push((i, *d));
         }
         objects += usize::from(done.object);
     }
@@ -319,7 +339,7 @@ pub fn post_render(
         return Err(yaml_errors_first(yaml_errors, diagnostics));
     }
     if !uses.is_empty() {
-        let (added, problems) = in_stream::complete(&config, &uses, &stream.held());
+        let (added, problems) = in_stream::complete(&config, &uses, &stream.held(&kinds));
         diagnostics.extend(problems);
         if has_errors(&diagnostics) {
             return Err(diagnostics);
@@ -360,7 +380,8 @@ pub(super) struct Done {
     uses: Vec<in_stream::Use>,
     /// The `persistence.workloads` rules its workloads matched.
     rules: Vec<usize>,
-    yaml_error: Option<Diagnostic>,
+    /// Boxed: most documents have none, and a Done is kept for every document until the end.
+    yaml_error: Option<Box<Diagnostic>>,
     /// The document is a Kubernetes object that goes to the output.
     object: bool,
 }

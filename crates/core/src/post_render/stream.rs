@@ -94,17 +94,18 @@ impl<'s> Stream<'s> {
     }
 
     /// The Secrets, PersistentVolumes and claims of the stream.
-    pub(super) fn held(&self) -> in_stream::Held {
+    /// `kinds`: each document's kind, as the line scan or the first pass read it.
+    pub(super) fn held(&self, kinds: &[Option<String>]) -> in_stream::Held {
         let mut held = in_stream::Held::default();
         let namespace = self.options.namespace.as_deref().unwrap_or("default");
         for (i, doc) in self.docs.iter().enumerate() {
-            let holds = doc.class == Class::Object
-                && (!doc.certain
-                    || doc
-                        .kind
-                        .as_deref()
-                        .is_some_and(|k| in_stream::HELD_KINDS.contains(&k)));
-            if let (true, Ok(tree)) = (holds, self.parse(i, &mut yaml::Spare::default()))
+            let holds = kinds[i]
+                .as_deref()
+                .is_some_and(|k| in_stream::HELD_KINDS.contains(&k));
+            if doc.class != Class::Object || !holds {
+                continue;
+            }
+            if let Ok(tree) = self.parse(i, &mut yaml::Spare::default())
                 && let Some(root) = tree.root
             {
                 held.add(&tree, root, namespace, self.place(i, None, None));
