@@ -111,7 +111,12 @@ fn generate(args: GenerateArgs) -> i32 {
     let Some(config) = config.filter(|_| !has_errors(&diagnostics)) else {
         return report(&diagnostics, args.strict);
     };
-    match generate::generate(&config, &args.credentials, &namespaces(args.namespace)) {
+    match generate::generate(
+        &config,
+        &args.credentials,
+        &namespaces(args.namespace),
+        generate::Ask::Flag,
+    ) {
         Ok(made) => {
             diagnostics.extend(made.diagnostics);
             match report(&diagnostics, args.strict) {

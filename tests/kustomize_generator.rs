@@ -172,3 +172,54 @@ fn a_generator_with_nothing_to_generate_fails() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("nothing to generate"), "{stderr}");
 }
+
+/// The KRM form with standalone kustomize (`--enable-exec`): kustomize runs a generator on a list
+/// holding only the config object, and hashes what comes back like the legacy plugin's output.
+#[test]
+fn the_krm_function_generates_the_same_hashed_secret() {
+    let kustomize = root().join(".tools/bin/kustomize");
+    assert!(
+        kustomize.exists(),
+        "{} is missing: run scripts/setup-tools",
+        kustomize.display()
+    );
+    let (app, xdg) = example("kgen-krm");
+    let legacy = String::from_utf8(kustomize_with(&kustomize, &app, &xdg, &[]).stdout).unwrap();
+    // The same config as a KRM exec function: a script runs `stowage fn` (kustomize before v5.7
+    // takes no exec args).
+    let script = app.join("stowage-fn");
+    std::fs::write(&script, format!("#!/bin/sh\nexec {BIN} fn \"$@\"\n")).unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let config = std::fs::read_to_string(app.join("persistence.yaml")).unwrap().replace(
+        "  name: persistence\n",
+        &format!("  name: persistence\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: {}\n", script.display()),
+    );
+    std::fs::write(app.join("persistence.yaml"), config).unwrap();
+    let out = kustomize_with(&kustomize, &app, &xdg, &["--enable-exec"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let krm = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(secret_name(&krm), secret_name(&legacy));
+    assert!(
+        krm.contains(&format!("secretName: {}", secret_name(&krm))),
+        "{krm}"
+    );
+}
+
+fn kustomize_with(kustomize: &Path, app: &Path, xdg: &Path, extra: &[&str]) -> Output {
+    Command::new(kustomize)
+        .args(["build", "--enable-alpha-plugins"])
+        .args(extra)
+        .arg(app)
+        .env("XDG_CONFIG_HOME", xdg)
+        .env_remove("KUSTOMIZE_PLUGIN_HOME")
+        .output()
+        .unwrap()
+}

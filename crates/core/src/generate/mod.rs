@@ -9,8 +9,9 @@
 //! entries a PersistentVolume and its claim per namespace ([`objects`]). [`needs`] lists what the
 //! cluster must hold, for `stowage validate`.
 //!
-//! Plain functions over the typed config: the CLI (`stowage generate`), and later the post-render,
-//! KRM and kustomize generator adapters, call them with their own file paths and namespaces.
+//! Plain functions over the typed config: the CLI (`stowage generate`) and the kustomize/KRM
+//! generator (`krm::generator`) call them with their own file paths and namespaces; the
+//! post-render and KRM adapters check their streams with [`in_stream`].
 
 pub mod in_stream;
 pub mod json;
@@ -43,6 +44,33 @@ pub struct KeyFileArg {
     pub path: PathBuf,
     /// e.g. `--credentials data-s3=./s3.json`, or a kustomization's field.
     pub label: String,
+}
+
+/// How the user names key files, so that messages say what to write: the CLI's
+/// `--credentials ENTRY=FILE`, or a Persistence object's `credentials: {ENTRY: FILE}` (the
+/// kustomize generator and the KRM function).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ask {
+    Flag,
+    Field,
+}
+
+impl Ask {
+    /// How the key files are given: `--credentials` / `` `credentials:` ``.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ask::Flag => "--credentials",
+            Ask::Field => "`credentials:`",
+        }
+    }
+
+    /// One key file, as the user writes it.
+    pub fn one(self, entry: &str, file: &str) -> String {
+        match self {
+            Ask::Flag => format!("`--credentials {entry}={file}`"),
+            Ask::Field => format!("`credentials: {{{entry}: {file}}}`"),
+        }
+    }
 }
 
 /// What [`generate`] made: the objects in output order, and the warnings.
@@ -92,6 +120,7 @@ pub fn generate(
     config: &Config,
     files: &[KeyFileArg],
     namespaces: &[String],
+    ask: Ask,
 ) -> Result<Generated, Vec<Diagnostic>> {
     let default = ["default".to_string()];
     let namespaces = if namespaces.is_empty() {
@@ -100,7 +129,7 @@ pub fn generate(
         namespaces
     };
     let mut diagnostics = Vec::new();
-    let given = resolve(config, files, &mut diagnostics);
+    let given = resolve(config, files, ask, &mut diagnostics);
     // Secret name → key → bytes.
     let mut secrets: BTreeMap<&str, BTreeMap<String, Made>> = BTreeMap::new();
     for (entry, arg, bytes) in &given {
@@ -129,12 +158,21 @@ pub fn generate(
         }
     }
 
-    check_secrets(config, &secrets, namespaces, &mut diagnostics);
+    check_secrets(config, &secrets, namespaces, ask, &mut diagnostics);
     let s3: Vec<&Entry> = config.entries().filter(|e| objects::is_s3_csi(e)).collect();
     if secrets.is_empty() && s3.is_empty() && !has_errors(&diagnostics) {
         diagnostics.push(
-            Diagnostic::error(Place::default(), "nothing to generate: no --credentials, and no s3 entry with `mount: csi`")
-                .with_hint("give key files with `--credentials ENTRY=FILE` for the bucket entries whose Secrets stowage should make"),
+            Diagnostic::error(
+                Place::default(),
+                format!(
+                    "nothing to generate: no {}, and no s3 entry with `mount: csi`",
+                    ask.name()
+                ),
+            )
+            .with_hint(format!(
+                "give key files with {} for the bucket entries whose Secrets stowage should make",
+                ask.one("ENTRY", "FILE")
+            )),
         );
     }
     if has_errors(&diagnostics) {
@@ -226,6 +264,7 @@ fn check_for_readers<'a>(
 fn resolve<'a>(
     config: &'a Config,
     files: &'a [KeyFileArg],
+    ask: Ask,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(&'a Entry, &'a KeyFileArg, Vec<u8>)> {
     let mut out: Vec<(&Entry, &KeyFileArg, Vec<u8>)> = Vec::new();
@@ -271,7 +310,7 @@ fn resolve<'a>(
                     Place { config_path: Some(entry_path(entry)), ..place },
                     format!("`{}` is {what} entry: it reads no credentials", entry.name),
                 )
-                .with_hint("--credentials is for bucket entries, those with `store`, `bucket`, `secret` and `secretKey`"),
+                .with_hint(format!("{} is for bucket entries, those with `store`, `bucket`, `secret` and `secretKey`", ask.name())),
             );
             continue;
         }
@@ -285,7 +324,7 @@ fn resolve<'a>(
                             entry.name, earlier.label
                         ),
                     )
-                    .with_hint("give each entry one --credentials"),
+                    .with_hint(format!("give each entry one key file in {}", ask.name())),
                 );
             }
             continue;
@@ -339,6 +378,7 @@ fn check_secrets(
     config: &Config,
     secrets: &BTreeMap<&str, BTreeMap<String, Made>>,
     namespaces: &[String],
+    ask: Ask,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let ns = match namespaces {
@@ -370,10 +410,10 @@ fn check_secrets(
                             entry.name
                         )
                     } else {
-                        format!("add `--credentials {}=FILE`", entry.name)
+                        format!("add {}", ask.one(&entry.name, "FILE"))
                     };
                     diagnostics.push(
-                        Diagnostic::error(place.clone(), format!("Secret `{secret}` is made from --credentials, but without the key `{key}` that `{}` reads", entry.name))
+                        Diagnostic::error(place.clone(), format!("Secret `{secret}` is made from {}, but without the key `{key}` that `{}` reads", ask.name(), entry.name))
                             .with_hint(hint),
                     );
                 }
@@ -392,17 +432,18 @@ fn check_secrets(
                 };
                 let hint = if keys.len() > 1 {
                     format!(
-                        "or `--credentials {}=key.json` with an azure key file",
-                        entry.name
+                        "or {} with an azure key file",
+                        ask.one(&entry.name, "key.json")
                     )
                 } else {
-                    format!("or add `--credentials {}=path/key.json`", entry.name)
+                    format!("or add {}", ask.one(&entry.name, "path/key.json"))
                 };
                 diagnostics.push(
                     Diagnostic::warning(
                         place,
                         format!(
-                            "no --credentials for `{}`: Secret `{secret}` with key {} must already exist in {ns}",
+                            "no {} for `{}`: Secret `{secret}` with key {} must already exist in {ns}",
+                            ask.name(),
                             entry.name,
                             keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
                         ),

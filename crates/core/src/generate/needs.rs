@@ -1,5 +1,5 @@
 //! What the cluster must hold for a config, per namespace: the Secrets (with their keys) and the
-//! claims its workloads read, for `stowage validate` and, later, checks against the stream.
+//! claims its workloads read, for `stowage validate` (the stream's own checks are in `in_stream`).
 
 use std::collections::BTreeMap;
 

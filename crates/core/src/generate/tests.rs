@@ -8,6 +8,15 @@ use serde_json::{Value, json};
 use super::*;
 use crate::config::{self, Config};
 
+/// The CLI's generator (messages name `--credentials`).
+fn generate(
+    config: &Config,
+    files: &[KeyFileArg],
+    namespaces: &[String],
+) -> Result<Generated, Vec<Diagnostic>> {
+    super::generate(config, files, namespaces, Ask::Flag)
+}
+
 const AZURE_BUCKET: &str = "wasbs://container@plxstorage.blob.core.windows.net/";
 
 fn fixture(name: &str) -> PathBuf {

@@ -103,7 +103,12 @@ pub fn secrets(
     config: &Config,
     generator: &Generator,
 ) -> Result<(Vec<Value>, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let made = generate::generate(config, &generator.credentials, &[String::new()])?;
+    let made = generate::generate(
+        config,
+        &generator.credentials,
+        &[String::new()],
+        generate::Ask::Field,
+    )?;
     let secrets = made
         .objects
         .into_iter()

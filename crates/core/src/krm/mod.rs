@@ -297,8 +297,8 @@ impl<'t, 'a> List<'t, 'a> {
         (splices, added, annotated)
     }
 
-    /// The Secrets of the functionConfig's key files. Under kustomize's `generators:` (no items)
-    /// without a namespace and named for hashing; in a package (kpt), in each namespace whose
+    /// The Secrets of the functionConfig's key files. Under kustomize's `generators:` (no items
+    /// but the config itself) without a namespace and named for hashing; in a package (kpt), in each namespace whose
     /// workloads read them, and only where the package has no Secret of that name yet (delete it
     /// to make it again from the key files).
     fn secrets(
@@ -308,7 +308,12 @@ impl<'t, 'a> List<'t, 'a> {
         uses: &[in_stream::Use],
         held: &mut in_stream::Held,
     ) -> Result<(Vec<Value>, Vec<Diagnostic>), Vec<Diagnostic>> {
-        if self.items.is_empty() {
+        // kustomize runs a KRM generator on a list holding only its own config object.
+        let only_config = self.items.iter().all(|item| {
+            let field = |key: &str| workload::string_at(self.tree, *item, &[key]);
+            kinds::is_config(field("apiVersion"), field("kind"))
+        });
+        if only_config {
             return generator::secrets(config, g);
         }
         let mut namespaces: Vec<String> = uses.iter().map(|u| u.namespace.clone()).collect();
@@ -318,7 +323,12 @@ impl<'t, 'a> List<'t, 'a> {
             credentials: g.credentials.clone(),
             hash: false,
         };
-        let made = generate::generate(config, &unhashed.credentials, &namespaces)?;
+        let made = generate::generate(
+            config,
+            &unhashed.credentials,
+            &namespaces,
+            generate::Ask::Field,
+        )?;
         let mut notes = made.diagnostics;
         let mut secrets = Vec::new();
         for secret in made.objects.into_iter().filter(|o| o["kind"] == "Secret") {
