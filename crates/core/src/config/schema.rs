@@ -7,31 +7,30 @@ use serde_json::Value;
 
 use crate::report::{self, Diagnostic, Place};
 
+pub(super) mod validate;
+
 /// The JSON Schema (draft 2020-12) of the `persistence` object, as printed by `stowage schema`.
 /// It only uses keywords that mean the same in draft-07, so older Helm versions can use it too.
 pub fn schema() -> &'static str {
     include_str!("../../../../schema/persistence.schema.json")
 }
 
-/// The schema as a value, for what diagnostics say (expected types, known keys).
+/// The schema as a value: what `validate` checks a config against, and what diagnostics say
+/// (expected types, known keys).
 pub(super) fn schema_value() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(parsed)
+    SCHEMA.get_or_init(|| {
+        serde_json::from_str(schema()).expect("schema/persistence.schema.json is valid JSON")
+    })
 }
 
-fn parsed() -> Value {
-    serde_json::from_str(schema()).expect("schema/persistence.schema.json is valid JSON")
-}
-
+/// The `jsonschema` crate's draft-07 validator on the schema as stowage checks it ([`for_runtime`]):
+/// the tests' judge of `validate`, which must report the same errors.
+#[cfg(test)]
 pub(super) fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        // Compiled as draft-07, which is what Helm 3 checks values with: the schema only uses
-        // keywords that mean the same in both drafts (`draft_07_and_2020_12_agree` checks it), and
-        // draft-07's meta-schema costs a third of 2020-12's to compile, the largest fixed cost of a
-        // run.
-        // Parsed again rather than copied from `schema_value`, which a valid config never needs.
-        let mut schema = parsed();
+        let mut schema = schema_value().clone();
         for_runtime(&mut schema);
         jsonschema::options()
             .with_draft(jsonschema::Draft::Draft7)
@@ -41,11 +40,11 @@ pub(super) fn validator() -> &'static jsonschema::Validator {
 }
 
 /// The schema as stowage checks it: without `$schema`, which would pick draft 2020-12 again, and
-/// without its `pattern`s. The patterns stay in the printed schema for Helm's `values.schema.json`;
-/// here the Rust rules (`rules/`) are the authority: they check the same strings and more, and
-/// their messages say how to fix them (`rust_rules_agree_with_the_schema_patterns` compares each
-/// rule with its pattern). Compiling the patterns as regexes was half the cost of compiling the
-/// schema, 0.8 ms of the 5 ms a 50-document chart may take.
+/// without its `pattern`s, which `validate` skips. The patterns stay in the printed schema for
+/// Helm's `values.schema.json`; here the Rust rules (`rules/`) are the authority: they check the
+/// same strings and more, and their messages say how to fix them
+/// (`rust_rules_agree_with_the_schema_patterns` compares each rule with its pattern).
+#[cfg(test)]
 pub(super) fn for_runtime(schema: &mut Value) {
     fn strip(v: &mut Value) {
         match v {
@@ -76,7 +75,7 @@ pub(super) struct SchemaReport {
 }
 
 pub(super) fn schema_diagnostics(instance: &Value, origin: &str, flat: &[String]) -> SchemaReport {
-    use jsonschema::error::ValidationErrorKind as K;
+    use validate::Kind as K;
     let mut report = SchemaReport {
         diags: Vec::new(),
         broken_entries: HashSet::new(),
@@ -88,19 +87,19 @@ pub(super) fn schema_diagnostics(instance: &Value, origin: &str, flat: &[String]
             pointer == p || pointer.starts_with(&format!("{p}/"))
         })
     };
-    for err in validator().iter_errors(instance) {
-        let pointer = err.instance_path().as_str().to_string();
+    for err in validate::errors(schema_value(), instance) {
+        let pointer = err.instance_path;
         if replaced(&pointer) {
             continue;
         }
         let segments = pointer_segments(&pointer);
         let path = dotted(instance, &segments);
         let field = field_name(instance, &segments);
-        let node = schema_node(err.schema_path().as_str());
-        let value = err.instance();
+        let node = schema_node(&err.schema_path);
+        let value = err.instance;
         let structural = !matches!(
-            err.kind(),
-            K::Enum { .. } | K::MaxLength { .. } | K::MinItems { .. } | K::UniqueItems
+            err.kind,
+            K::Enum { .. } | K::MaxLength { .. } | K::MinItems | K::UniqueItems
         );
         if structural && segments.len() >= 2 && (segments[0] == "data" || segments[0] == "outputs")
         {
@@ -109,11 +108,11 @@ pub(super) fn schema_diagnostics(instance: &Value, origin: &str, flat: &[String]
                 .insert(format!("persistence.{}.{}", segments[0], segments[1]));
         }
         let place = Place::config(origin, path.clone());
-        let diag = match err.kind() {
+        let diag = match err.kind {
             // Entry names are checked by `Checker::entry_name`, which also knows the bucket limit.
-            K::PropertyNames { .. } => continue,
+            K::PropertyNames => continue,
             K::AdditionalProperties { unexpected } => {
-                for key in unexpected {
+                for key in &unexpected {
                     let child = format!("{pointer}/{key}");
                     if replaced(&child) {
                         continue;
@@ -124,7 +123,7 @@ pub(super) fn schema_diagnostics(instance: &Value, origin: &str, flat: &[String]
                 }
                 continue;
             }
-            K::Type { .. } => {
+            K::Type => {
                 let expected = expected_types(node);
                 let d = Diagnostic::error(
                     place,
@@ -169,7 +168,7 @@ pub(super) fn schema_diagnostics(instance: &Value, origin: &str, flat: &[String]
                     value.as_str().map_or(0, |s| s.chars().count())
                 ),
             ),
-            K::MinItems { .. } => {
+            K::MinItems => {
                 let d = Diagnostic::error(place, format!("`{field}` must not be empty"));
                 match field.as_str() {
                     "containers" => d.with_hint("remove `containers` to select every container"),
@@ -183,14 +182,9 @@ pub(super) fn schema_diagnostics(instance: &Value, origin: &str, flat: &[String]
             K::UniqueItems => {
                 Diagnostic::error(place, format!("`{field}` lists the same item twice"))
             }
-            K::Required { property } => Diagnostic::error(
-                place,
-                format!(
-                    "`{field}` needs `{}`",
-                    property.as_str().unwrap_or_default()
-                ),
-            ),
-            _ => Diagnostic::error(place, format!("`{field}`: {err}")),
+            K::Required { property } => {
+                Diagnostic::error(place, format!("`{field}` needs `{property}`"))
+            }
         };
         report.diags.push(diag);
     }

@@ -1,6 +1,7 @@
-//! The embedded schema: its patterns, its drafts, and the paths its errors name.
+//! The embedded schema: its patterns, its drafts, its validator, and the paths its errors name.
 
 use super::*;
+use crate::config::schema::validate::{self, Kind};
 
 /// Every error a validator reports (instance path, schema path, kind), in order.
 fn schema_errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
@@ -286,6 +287,155 @@ fn draft_07_and_2020_12_agree() {
         "only {failing} of {} instances fail",
         instances.len()
     );
+}
+
+/// An error as the agreement test compares it: instance path, schema path, kind, failing value.
+fn line(instance_path: &str, schema_path: &str, kind: &Kind, value: &Value) -> String {
+    format!("{instance_path} {schema_path} {kind:?} {value}")
+}
+
+/// `validate`'s errors, in its order.
+fn ours(instance: &Value) -> Vec<String> {
+    validate::errors(schema_value(), instance)
+        .iter()
+        .map(|e| line(&e.instance_path, &e.schema_path, &e.kind, e.instance))
+        .collect()
+}
+
+/// The `jsonschema` crate's draft-07 errors on the runtime schema, in `iter_errors` order.
+fn judged(instance: &Value) -> Vec<String> {
+    use jsonschema::error::ValidationErrorKind as K;
+    validator()
+        .iter_errors(instance)
+        .map(|e| {
+            let kind = match e.kind() {
+                K::Type { .. } => Kind::Type,
+                K::Enum { options } => Kind::Enum { options },
+                K::MaxLength { limit } => Kind::MaxLength { limit: *limit },
+                K::MinItems { .. } => Kind::MinItems,
+                K::UniqueItems => Kind::UniqueItems,
+                K::Required { property } => Kind::Required {
+                    property: property.as_str().unwrap(),
+                },
+                K::AdditionalProperties { unexpected } => Kind::AdditionalProperties {
+                    unexpected: unexpected.clone(),
+                },
+                K::PropertyNames { .. } => Kind::PropertyNames,
+                other => panic!("jsonschema reports {other:?}, which `validate` never does"),
+            };
+            line(
+                e.instance_path().as_str(),
+                e.schema_path().as_str(),
+                &kind,
+                e.instance(),
+            )
+        })
+        .collect()
+}
+
+/// Every config the repository holds: the example, the Polyaxon charts' values and the golden
+/// tests' values.
+fn repository_configs() -> Vec<(PathBuf, Value)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("config"), root.join("golden")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml")
+                && (path.starts_with(root.join("config"))
+                    || path.file_name().is_some_and(|n| n == "values.yaml"))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|f| Some((f.clone(), load_values_files(&[f]).ok()?)))
+        .collect()
+}
+
+/// Shapes the mutations of [`wrong_values`] do not reach: keys that need escaping in a pointer, an
+/// entry name over the length limit, numbers equal by value, several errors in one mapping.
+fn odd_shapes() -> Vec<Value> {
+    use serde_json::json;
+    let long = "a".repeat(64);
+    vec![
+        json!({"data": {long.clone(): null, "a/b~c": {"mountPath": 1, "x/y~z": 2, "é": 3}}}),
+        json!({"outputs": {long: {"default": "yes", "store": "S3"}}, "bogus": 1, "other": []}),
+        json!({"containers": [1, 1.0]}),
+        json!({"containers": [{"a": 1}, {"a": 1.0}], "allowHostPaths": [null, 2]}),
+        json!({"workloadKinds": [{}, {"kind": "X"}, 3, {"podSpecPaths": [], "x": 1}]}),
+        json!({"workloads": [{"match": {"kind": [], "labels": {"a": 1, "b": "c"}},
+            "data": [], "containers": ["a", "a"], "inject": "no"}, {"data": [1, "1", 1]}]}),
+        json!({"onConflict": 1.0, "env": {"dataPaths": [], "nope": null}}),
+        json!([]),
+        json!("persistence"),
+        json!(null),
+    ]
+}
+
+/// `validate` reports what the `jsonschema` crate (draft-07, on the runtime schema) reports, error
+/// for error, in the same order: on every config the repository holds, on each one-field mutation
+/// of [`wrong_values`], and on [`odd_shapes`].
+#[test]
+fn validate_agrees_with_jsonschema() {
+    let configs = repository_configs();
+    assert!(configs.len() > 30, "only {} configs", configs.len());
+    let mut instances: Vec<Value> = configs.into_iter().map(|(_, v)| v).collect();
+    instances.extend(wrong_values());
+    instances.extend(odd_shapes());
+    let mut failing = 0;
+    for instance in &instances {
+        let judged = judged(instance);
+        assert_eq!(ours(instance), judged, "on {instance}");
+        failing += usize::from(!judged.is_empty());
+    }
+    assert!(
+        failing > 100,
+        "only {failing} of {} instances fail",
+        instances.len()
+    );
+}
+
+/// The validator knows every keyword of the schema (a new one fails here, rather than being
+/// ignored), and every `$ref` is local and resolves.
+#[test]
+fn validate_knows_every_keyword_of_the_schema() {
+    fn walk(schema: &Value, at: &str) {
+        let Value::Object(node) = schema else {
+            assert!(schema.is_boolean(), "{at} is not a schema");
+            return;
+        };
+        for (keyword, value) in node {
+            assert!(
+                validate::KEYWORDS.contains(&keyword.as_str()),
+                "{at}/{keyword}: `validate` does not know this keyword"
+            );
+            let here = format!("{at}/{keyword}");
+            match keyword.as_str() {
+                "properties" | "$defs" => {
+                    for (name, child) in value.as_object().unwrap() {
+                        walk(child, &format!("{here}/{name}"));
+                    }
+                }
+                "items" | "additionalProperties" | "propertyNames" => walk(value, &here),
+                "$ref" => {
+                    let target = value.as_str().and_then(|r| r.strip_prefix('#'));
+                    assert!(
+                        target.is_some_and(|t| schema_value().pointer(t).is_some()),
+                        "{here}: {value} does not resolve"
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    walk(schema_value(), "");
 }
 
 /// Wherever the printed schema's patterns refuse a value, `build` reports an error there, or on
