@@ -79,8 +79,8 @@ pub(crate) enum KustomizePluginCommand {
     /// Link this executable as the `stowage.dev/v1alpha1` Persistence plugin:
     /// `DIR/stowage.dev/v1alpha1/persistence/Persistence`.
     Install {
-        /// The kustomize plugin home; default `$XDG_CONFIG_HOME/kustomize/plugin` or
-        /// `~/.config/kustomize/plugin`.
+        /// The kustomize plugin home; default where kustomize looks first: `$KUSTOMIZE_PLUGIN_HOME`,
+        /// else `$XDG_CONFIG_HOME/kustomize/plugin`, else `~/.config/kustomize/plugin`.
         #[arg(long, value_name = "D")]
         dir: Option<PathBuf>,
     },

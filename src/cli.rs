@@ -29,10 +29,18 @@ pub fn run() -> i32 {
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        // A usage error is a message like any other: Helm 4 would hide it too.
+        Err(e) if e.use_stderr() => {
+            let mut text = e.render().to_string();
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            crate::messages::write(&text);
+            return 2;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     match cli.command {

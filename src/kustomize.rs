@@ -88,18 +88,25 @@ pub fn plugin_path(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 pub fn install_plugin_main(dir: Option<std::path::PathBuf>) -> i32 {
-    let dir = match dir {
+    // Where kustomize looks first (its konfig/plugins.go, DefaultAbsPluginHome):
+    // $KUSTOMIZE_PLUGIN_HOME, then $XDG_CONFIG_HOME/kustomize/plugin, then ~/.config/....
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    let dir = match dir
+        .or_else(|| env("KUSTOMIZE_PLUGIN_HOME"))
+        .or_else(|| env("XDG_CONFIG_HOME").map(|x| x.join("kustomize/plugin")))
+        .or_else(|| env("HOME").map(|h| h.join(".config/kustomize/plugin")))
+    {
         Some(d) => d,
-        None => match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
-            Some(x) => std::path::PathBuf::from(x).join("kustomize/plugin"),
-            None => match std::env::var_os("HOME") {
-                Some(h) => std::path::PathBuf::from(h).join(".config/kustomize/plugin"),
-                None => {
-                    say!("error: neither XDG_CONFIG_HOME nor HOME is set; pass --dir");
-                    return 2;
-                }
-            },
-        },
+        None => {
+            say!(
+                "error: none of KUSTOMIZE_PLUGIN_HOME, XDG_CONFIG_HOME and HOME is set; pass --dir"
+            );
+            return 2;
+        }
     };
     let exe = match std::env::current_exe().and_then(|p| p.canonicalize()) {
         Ok(p) => p,

@@ -593,3 +593,11 @@ fn unreadable_previous_render_fails_the_diff() {
     fails(&r, &["invalid YAML", "old.yaml"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An alias inside its own anchor (`spec: &s {x: *s}`): YAML forbids it and Helm, kpt and
+/// kubectl refuse it, but a stream on stdin may hold it. Walking it must not go round for ever.
+#[test]
+fn anchor_containing_its_own_alias() {
+    let input = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: &s\n  containers: [{name: c, image: x}]\n  x: *s\n";
+    fails(&run(input.as_bytes()), &["document 1", "Pod/p"]);
+}

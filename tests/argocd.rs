@@ -262,18 +262,29 @@ fn generate_fails_whole_never_with_partial_output() {
     assert_ne!(o.code, 0);
     assert!(o.stdout.is_empty());
     assert!(o.stderr.contains("missing.yaml"), "{}", o.stderr);
-    // A chart that renders nothing is refused (blank output with prune would delete the app).
+    // A chart that renders only the in-stream config (which stowage removes), and one that renders
+    // nothing, are refused: blank output with prune would delete the app.
     for f in std::fs::read_dir(sc.app.join("templates")).unwrap() {
-        std::fs::remove_file(f.unwrap().path()).unwrap();
+        let path = f.unwrap().path();
+        if path.file_name().unwrap() != "stowage.yaml" {
+            std::fs::remove_file(path).unwrap();
+        }
     }
     std::fs::remove_dir_all(sc.app.join("charts")).unwrap();
     std::fs::remove_dir_all(sc.app.join("crds")).unwrap();
-    sc.set("ARGOCD_ENV_HELM_ARGS", "")
-        .set("ARGOCD_ENV_STOWAGE_VALUES", "persistence.yaml");
-    let o = sc.sh("generate");
-    assert_ne!(o.code, 0);
-    assert!(o.stdout.is_empty());
-    assert!(o.stderr.contains("rendered nothing"), "{}", o.stderr);
+    sc.set("ARGOCD_ENV_HELM_ARGS", "--values persistence.yaml")
+        .set("ARGOCD_ENV_STOWAGE_VALUES", "");
+    for _ in ["only the config", "nothing"] {
+        let o = sc.sh("generate");
+        assert_ne!(o.code, 0);
+        assert!(o.stdout.is_empty());
+        assert!(
+            o.stderr.contains("holds no Kubernetes objects"),
+            "{}",
+            o.stderr
+        );
+        std::fs::remove_file(sc.app.join("templates/stowage.yaml")).ok();
+    }
 }
 
 /// A chart repository on 127.0.0.1 (python's http.server), stopped when dropped.

@@ -334,3 +334,28 @@ fn errors_exit_1_with_helm_or_stowage_message_and_usage_errors_2() {
         o.stderr
     );
 }
+
+/// `-n ml` alone reaches the post-renderer too: without it stowage would take the release's
+/// workloads to be in `default` and every outputs path would look moved.
+#[test]
+fn the_release_namespace_reaches_the_post_renderer() {
+    let persistence = fixture("persistence.yaml");
+    for major in [3, 4] {
+        let r = Release::new("ns", major, &persistence);
+        let args = [
+            "trainer",
+            CHART,
+            "-n",
+            "ml",
+            "--stowage-values",
+            &persistence,
+            "--fail-on",
+            "info",
+            "--output",
+            "json",
+        ];
+        let o = r.diff(&args);
+        assert_eq!(o.code, 0, "helm{major}: {}\n{}", o.stdout, o.stderr);
+        assert_eq!(report(&o)["changes"], serde_json::json!([]), "helm{major}");
+    }
+}

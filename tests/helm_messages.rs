@@ -96,3 +96,30 @@ fn stowage_log_keeps_the_messages_under_helm4_without_a_terminal() {
         "STOWAGE_LOG: {text:?}"
     );
 }
+
+/// A usage error (here the Helm 3 form, `--post-renderer-args post-render`, given to Helm 4's
+/// plugin, which adds `post-render` itself) is a message like the others: in STOWAGE_LOG too.
+#[test]
+fn a_usage_error_under_helm4_reaches_stowage_log() {
+    let s = Scratch::new("helm4-usage");
+    let helm = Helm::new(4, s.path());
+    helm.install_plugins(s.path());
+    let log = s.path().join("stowage.log");
+    let o = run(helm
+        .cmd(["template", "trainer", CHART, "--post-renderer", "stowage"])
+        .args(["--post-renderer-args", "post-render"])
+        .args([
+            "--post-renderer-args",
+            "--values",
+            "--post-renderer-args",
+            PERSISTENCE,
+        ])
+        .env("STOWAGE_LOG", &log)
+        .current_dir(root()));
+    assert_ne!(o.code, 0);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        text.contains("unexpected argument 'post-render'"),
+        "STOWAGE_LOG: {text:?}"
+    );
+}

@@ -223,3 +223,39 @@ fn kustomize_with(kustomize: &Path, app: &Path, xdg: &Path, extra: &[&str]) -> O
         .output()
         .unwrap()
 }
+
+/// `stowage kustomize-plugin install` puts the plugin where kustomize looks first:
+/// `$KUSTOMIZE_PLUGIN_HOME` when it is set.
+#[test]
+fn install_honours_kustomize_plugin_home() {
+    let dir = common::temp_dir("kgen-plugin-home");
+    let home = dir.join("plugins");
+    let app = dir.join("app");
+    copy_dir(&root().join("examples/kustomize-generator"), &app);
+    let installed = Command::new(BIN)
+        .args(["kustomize-plugin", "install"])
+        .env("KUSTOMIZE_PLUGIN_HOME", &home)
+        .env("XDG_CONFIG_HOME", dir.join("elsewhere"))
+        .output()
+        .unwrap();
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+    assert!(
+        home.join("stowage.dev/v1alpha1/persistence/Persistence")
+            .exists()
+    );
+    let out = Command::new(&kubectls()[1])
+        .args(["kustomize", "--enable-alpha-plugins"])
+        .arg(&app)
+        .env("KUSTOMIZE_PLUGIN_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -29,9 +29,11 @@ IFS=$old_ifs
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/stowage-cmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 helm "$@" $helm_args >"$tmp/rendered.yaml"
-if ! grep -q '[^[:space:]]' "$tmp/rendered.yaml"; then
-  echo "stowage-cmp: error: helm template rendered nothing; refusing to hand Argo CD an empty app" >&2
+stowage post-render ${namespace:+--namespace "$namespace"} ${stowage_values:+--values "$stowage_values"} <"$tmp/rendered.yaml" >"$tmp/injected.yaml"
+# The output must hold an object: a chart that renders nothing, or only the in-stream config
+# (which stowage removes), would hand Argo CD an empty app.
+if ! grep -v -e '^[[:space:]]*#' -e '^---' -e '^\.\.\.' "$tmp/injected.yaml" | grep -q '[^[:space:]]'; then
+  echo "stowage-cmp: error: the render holds no Kubernetes objects; refusing to hand Argo CD an empty app" >&2
   exit 1
 fi
-stowage post-render ${namespace:+--namespace "$namespace"} ${stowage_values:+--values "$stowage_values"} <"$tmp/rendered.yaml" >"$tmp/injected.yaml"
 cat "$tmp/injected.yaml"

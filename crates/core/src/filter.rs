@@ -29,6 +29,8 @@ pub struct Filtered {
     pub reemit: Option<Value>,
     /// The `persistence.workloads` rules that matched a workload of the object, by index.
     pub rules: Vec<usize>,
+    /// A workload planned here has no `metadata.namespace`: it got the fallback namespace.
+    pub namespace_defaulted: bool,
 }
 
 /// What a thread keeps from one object to the next.
@@ -101,6 +103,7 @@ pub fn inject(
                 continue;
             }
         };
+        out.namespace_defaulted |= w.namespace.is_none();
         for pod in &w.pod_specs {
             let mut conflicts = Vec::new();
             match injector.edits(tree, &plan, w, pod, &mut conflicts) {
@@ -222,6 +225,10 @@ fn same_place(old: &Tree, node: NodeId, new: &Tree) -> Option<NodeId> {
     fn path_to(tree: &Tree, from: NodeId, to: NodeId, path: &mut Vec<usize>) -> bool {
         if from == to {
             return true;
+        }
+        // Aliases repeat nodes walked where they are defined (and may sit inside them).
+        if matches!(tree.node(from).kind, crate::yaml::Kind::Alias(_)) {
+            return false;
         }
         let children: Vec<NodeId> = match (tree.entries(from), tree.items(from)) {
             (Some(entries), _) => entries.iter().map(|(_, v)| *v).collect(),

@@ -36,6 +36,11 @@ fn first_block_list_is_compact(tree: &Tree) -> Option<bool> {
     let root = tree.root?;
     let mut stack = vec![root];
     while let Some(id) = stack.pop() {
+        // An alias repeats a node walked where it is defined, and may sit inside it (`&a {x: *a}`):
+        // following it could go round for ever.
+        if matches!(tree.node(id).kind, Kind::Alias(_)) {
+            continue;
+        }
         if let Some(entries) = tree.entries(id) {
             if matches!(
                 tree.node(tree.resolve(id)).kind,

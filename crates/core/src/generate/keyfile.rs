@@ -331,7 +331,14 @@ fn s3(o: &Object, found: &mut Found) {
                 found.error(
                     Some(at(f)),
                     format!("`{}` is empty", f.key),
-                    Some("fill in the access key".into()),
+                    Some(format!(
+                        "fill in the {}",
+                        if f.key == "AWS_ACCESS_KEY_ID" {
+                            "access key id"
+                        } else {
+                            "secret access key"
+                        }
+                    )),
                 );
             } else {
                 found.warning(

@@ -382,6 +382,8 @@ fn check_secrets(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let ns = match namespaces {
+        // A kustomize generator's Secrets take the kustomization's namespace.
+        [one] if one.is_empty() => "the namespace the workloads run in".to_string(),
         [one] => format!("namespace `{one}`"),
         _ => format!(
             "namespaces {}",
@@ -425,6 +427,9 @@ fn check_secrets(
                     .collect::<Vec<_>>()
                     .join(" ");
                 let create = match namespaces {
+                    [one] if one.is_empty() => {
+                        format!("`kubectl create secret generic {secret} {from} -n NS`")
+                    }
                     [one] => format!("`kubectl create secret generic {secret} {from} -n {one}`"),
                     _ => format!(
                         "`kubectl create secret generic {secret} {from} -n NS` in each namespace"

@@ -176,17 +176,26 @@ impl Injector<'_> {
         &self,
         matched: &std::collections::BTreeSet<usize>,
     ) -> Vec<Diagnostic> {
-        (0..self.config.workloads.len())
+        let rules = &self.config.workloads;
+        (0..rules.len())
             .filter(|i| !matched.contains(i))
             .map(|i| {
-                Diagnostic::warning(
-                    Place {
-                        config_path: Some(format!("persistence.workloads[{i}]")),
-                        ..Place::default()
-                    },
-                    "this rule matches no workload of the input",
+                let place = Place {
+                    config_path: Some(format!("persistence.workloads[{i}]")),
+                    ..Place::default()
+                };
+                // Helm 3 never passes hooks to a post-renderer: a rule for hooks that matches
+                // none is expected there, and says so without failing --strict.
+                if rules[i].when.hook == Some(true) {
+                    return Diagnostic::note(
+                        place,
+                        "this rule for Helm hooks matches no workload of the input",
+                    )
+                    .with_hint("Helm 3 never gives hooks to a post-renderer; Helm 4 does");
+                }
+                Diagnostic::warning(place, "this rule matches no workload of the input").with_hint(
+                    "check its `match` (kind, globs, labels, source, hook) against the workloads",
                 )
-                .with_hint("check its `match` (kind, globs, labels, source, hook) against the workloads; --strict makes this an error")
             })
             .collect()
     }

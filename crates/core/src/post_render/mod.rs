@@ -320,11 +320,13 @@ pub fn post_render(
     let mut plans = Vec::new();
     let mut uses = Vec::new();
     let mut rules = std::collections::BTreeSet::new();
+    let mut namespace_defaulted = false;
     let mut objects = 0;
     for (i, done) in results.into_iter().flatten().enumerate() {
         splices.extend(done.splices);
         uses.extend(done.uses);
         rules.extend(done.rules);
+        namespace_defaulted |= done.namespace_defaulted;
         diagnostics.extend(done.diagnostics);
         if options.keep_plans {
             plans.extend(done.plans);
@@ -335,6 +337,17 @@ pub fn post_render(
         objects += usize::from(done.object);
     }
     diagnostics.extend(injector.rules_matching_nothing(&rules));
+    if namespace_defaulted && options.namespace.is_none() {
+        // Helm renders no `metadata.namespace`: without --namespace, every outputs path of a
+        // release says `default`, wherever it is installed.
+        diagnostics.push(
+            Diagnostic::note(
+                Place::default(),
+                "workloads without `metadata.namespace` are taken to be in namespace `default` (no --namespace given); their outputs paths say so",
+            )
+            .with_hint("give stowage the namespace Helm installs into: `--post-renderer-args --namespace --post-renderer-args NS`"),
+        );
+    }
     if !yaml_errors.is_empty() || has_errors(&diagnostics) {
         return Err(yaml_errors_first(yaml_errors, diagnostics));
     }
@@ -380,6 +393,8 @@ pub(super) struct Done {
     uses: Vec<in_stream::Use>,
     /// The `persistence.workloads` rules its workloads matched.
     rules: Vec<usize>,
+    /// One of its workloads got the fallback namespace.
+    namespace_defaulted: bool,
     /// Boxed: most documents have none, and a Done is kept for every document until the end.
     yaml_error: Option<Box<Diagnostic>>,
     /// The document is a Kubernetes object that goes to the output.

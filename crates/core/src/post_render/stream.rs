@@ -55,6 +55,7 @@ impl<'s> Stream<'s> {
         let source = doc.source.as_deref().or_else(helm4_source);
         let filtered = filter::inject(injector, tree, root, source, scratch);
         done.rules = filtered.rules;
+        done.namespace_defaulted = filtered.namespace_defaulted;
         for mut d in filtered.diagnostics {
             // Messages about an object name its line, not a column.
             let mut place = self.place(i, d.place.object.take(), d.place.line.map(|l| (l, 1)));
