@@ -34,17 +34,22 @@ fn example(tag: &str) -> (PathBuf, PathBuf) {
     let dir = common::temp_dir(tag);
     let app = dir.join("app");
     copy_dir(&root().join("examples/kustomize-generator"), &app);
-    let installed = Command::new(BIN)
+    let mut install = Command::new(BIN);
+    install
         .args(["kustomize-plugin", "install", "--dir"])
-        .arg(dir.join("xdg/kustomize/plugin"))
-        .output()
-        .unwrap();
-    assert!(
-        installed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&installed.stderr)
-    );
+        .arg(dir.join("xdg/kustomize/plugin"));
+    installed(&mut install);
     (app, dir.join("xdg"))
+}
+
+/// Run `stowage kustomize-plugin install ...`, which must succeed.
+fn installed(install: &mut Command) {
+    let out = install.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -232,16 +237,11 @@ fn install_honours_kustomize_plugin_home() {
     let home = dir.join("plugins");
     let app = dir.join("app");
     copy_dir(&root().join("examples/kustomize-generator"), &app);
-    let installed = Command::new(BIN)
-        .args(["kustomize-plugin", "install"])
-        .env("KUSTOMIZE_PLUGIN_HOME", &home)
-        .env("XDG_CONFIG_HOME", dir.join("elsewhere"))
-        .output()
-        .unwrap();
-    assert!(
-        installed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&installed.stderr)
+    installed(
+        Command::new(BIN)
+            .args(["kustomize-plugin", "install"])
+            .env("KUSTOMIZE_PLUGIN_HOME", &home)
+            .env("XDG_CONFIG_HOME", dir.join("elsewhere")),
     );
     assert!(
         home.join("stowage.dev/v1alpha1/persistence/Persistence")
