@@ -59,7 +59,24 @@ impl Injector<'_> {
             else {
                 continue;
             };
-            for key in [ANNOTATION_DATA, ANNOTATION_OUTPUTS, ANNOTATION_INJECT] {
+            // A misspelt stowage annotation would otherwise be ignored, and the workload would get
+            // the defaults.
+            const KNOWN: [&str; 3] = [ANNOTATION_DATA, ANNOTATION_OUTPUTS, ANNOTATION_INJECT];
+            for (k, _) in tree.entries(annotations).unwrap_or(&[]) {
+                if let Some(key) = tree.as_str(*k).filter(|k| k.starts_with("stowage.dev/"))
+                    && !KNOWN.contains(&key)
+                {
+                    let mut message = format!(
+                        "unknown annotation `{key}` (stowage reads {})",
+                        KNOWN.map(|k| format!("`{k}`")).join(", ")
+                    );
+                    if let Some(near) = did_you_mean(key, KNOWN.iter().copied()) {
+                        message.push_str(&format!("; did you mean `{near}`?"));
+                    }
+                    return Err(at_line(tree.node(*k).line, message));
+                }
+            }
+            for key in KNOWN {
                 let Some(v) = tree.get(annotations, key) else {
                     continue;
                 };
