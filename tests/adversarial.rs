@@ -566,11 +566,28 @@ fn broken_document_without_a_kind() {
 
 #[test]
 fn reemitted_bare_document_starts_at_its_first_byte() {
-    // An explicit `null` is replaced by re-emitting; a document without `---` gets no blank line.
-    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    env: null\n";
+    // A container behind a merge key is edited by re-emitting the document; one without `---`
+    // gets no blank line.
+    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - <<: {name: a}\n    image: x\n";
     let r = run(input.as_bytes());
     let out = succeeds(&r);
     assert!(out.starts_with("apiVersion: \"v1\"\n"), "{out}");
+}
+
+#[test]
+fn an_explicit_null_takes_the_value_in_place() {
+    // `env: null` becomes `env:` with the items below it; the rest of the document is untouched.
+    let input = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    image: x\n    env: null   # none yet\n";
+    let out = succeeds(&run(input.as_bytes()));
+    let (head, tail) = input.split_once("env: null").unwrap();
+    assert!(
+        out.starts_with(head) && out.contains("env:   # none yet\n    - name: \"POLYAXON_RUN_"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("null") && out.contains(tail.trim_end()),
+        "{out}"
+    );
 }
 
 #[test]

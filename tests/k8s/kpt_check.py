@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import os
 import shutil
 import subprocess
@@ -81,13 +82,19 @@ def package_files(pkg: Path) -> dict[str, str]:
             if p.is_file() and p.name != "Kptfile"}
 
 
+# An explicit null that stowage's value takes the place of: `env: null` -> `env:` + the items.
+EXPLICIT_NULL = re.compile(r":[ \t]+(?:null|Null|NULL|~)(?=[ \t]*(?:#.*)?$)", re.M)
+
+
 def only_insertions(before: str, after: str) -> list[str]:
     """The lines of `before` that `after` does not keep (empty: `after` is `before` with text
-    inserted, whole lines or within a line, as in `env: []` -> `env: [{...}]`)."""
+    inserted, whole lines or within a line, as in `env: []` -> `env: [{...}]`, and explicit
+    nulls replaced by the value inserted below them)."""
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     bad = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "delete" or (tag == "replace" and not is_subsequence("".join(a[i1:i2]), "".join(b[j1:j2]))):
+        old = EXPLICIT_NULL.sub(":", "".join(a[i1:i2]))
+        if tag == "delete" or (tag == "replace" and not is_subsequence(old, "".join(b[j1:j2]))):
             bad.extend(f"line {n + 1}: {a[n].rstrip()}" for n in range(i1, i2))
     return bad
 

@@ -103,7 +103,6 @@ pub fn inject(
                 continue;
             }
         };
-        out.namespace_defaulted |= w.namespace.is_none();
         for pod in &w.pod_specs {
             let mut conflicts = Vec::new();
             match injector.edits(tree, &plan, w, pod, &mut conflicts) {
@@ -113,6 +112,10 @@ pub fn inject(
             // A conflict names the workload (a List item has its own name) and the field.
             out.diagnostics.extend(conflicts);
         }
+        // The fallback namespace matters where it goes into an outputs path.
+        out.namespace_defaulted |= w.namespace.is_none()
+            && plan.outputs_path.is_some()
+            && injector.config().outputs_path.contains("namespace");
         out.plans.push(plan);
     }
     if edits.is_empty() || has_errors(&out.diagnostics) {

@@ -18,6 +18,9 @@ pub(super) struct Insertion {
     /// mapping is not read as part of an outer one inserted at the same place.
     pub rank: usize,
     pub text: String,
+    /// Bytes from `offset` that the text replaces: 0 (an insertion), except for an explicit
+    /// `null` that a new value takes the place of.
+    pub replace: usize,
 }
 
 impl Style {
@@ -129,6 +132,20 @@ pub(super) fn plan_insertion(
                         implicit_null: true,
                         ..
                     } if !is_flow(tree, map) => {
+                        out.push(under_empty_key(
+                            tree, style, key_node, value, rest, &edit.add,
+                        ));
+                        return Ok(());
+                    }
+                    // `key: null` (or `~`) in a block mapping: the new value takes the place of the
+                    // null, as it would below an empty key. In flow style the whole collection
+                    // would have to be rewritten.
+                    Kind::Scalar { .. }
+                        if tree.is_null(value)
+                            && !is_flow(tree, map)
+                            && on_key_line(tree, key_node, value) =>
+                    {
+                        out.push(null_removed(tree, value));
                         out.push(under_empty_key(
                             tree, style, key_node, value, rest, &edit.add,
                         ));
@@ -247,6 +264,7 @@ fn block_insertion(
         // Twice the column, so a compact list (`- ` at its key's column) can rank between columns.
         rank: usize::MAX - 2 * indent,
         text: t,
+        replace: 0,
     }
 }
 
@@ -291,6 +309,25 @@ fn new_key(
         .expect("block mappings have entries");
     let offset = after_node(text, tree.node(last).end);
     block_insertion(text, style, offset, node.col, lines)
+}
+
+/// Whether the value starts on its key's line (`key: null`, not `? key` ... `: null`).
+fn on_key_line(tree: &Tree, key: NodeId, value: NodeId) -> bool {
+    let (k, v) = (tree.node(key), tree.node(value));
+    !tree.text[k.end.min(v.start)..v.start].contains('\n')
+}
+
+/// The removal of an explicit null and the blanks before it: `key: null` → `key:`.
+fn null_removed(tree: &Tree, value: NodeId) -> Insertion {
+    let v = tree.node(value);
+    let before = &tree.text[..v.start];
+    let start = before.trim_end_matches([' ', '\t']).len();
+    Insertion {
+        offset: start,
+        rank: 0,
+        text: String::new(),
+        replace: v.end - start,
+    }
 }
 
 /// `key:` present with nothing after it: write the value on the lines below.
@@ -394,6 +431,7 @@ fn flow_insertion(
                 offset: node.start + 1,
                 rank: 0,
                 text: content,
+                replace: 0,
             }
         }
         Some(child) => {
@@ -414,6 +452,7 @@ fn flow_insertion(
                 offset: child.end,
                 rank: 0,
                 text: format!("{separator}{content}"),
+                replace: 0,
             }
         }
     }

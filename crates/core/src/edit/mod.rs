@@ -126,7 +126,7 @@ pub fn splices(tree: &Tree, edits: &[Edit], written: &mut Written) -> Result<Vec
                 }
             };
             Splice {
-                range: i.offset..i.offset,
+                range: i.offset..i.offset + i.replace,
                 text,
             }
         })

@@ -235,8 +235,13 @@ fn adds_a_newline_at_end_of_input_without_one() {
 }
 
 #[test]
-fn asks_for_reemit_through_aliases_and_nulls() {
-    for text in ["a: &x {b: 1}\nc: *x\n", "c: null\n", "c:\n  <<: {b: 1}\n"] {
+fn asks_for_reemit_through_aliases_merge_keys_and_flow_nulls() {
+    for text in [
+        "a: &x {b: 1}\nc: *x\n",
+        "{c: null}\n",
+        "c:\n  <<: {b: 1}\n",
+        "? c\n: null\n",
+    ] {
         let tree = parse(text, Limits::default()).unwrap();
         let e = Edit {
             at: tree.root.unwrap(),
@@ -248,6 +253,28 @@ fn asks_for_reemit_through_aliases_and_nulls() {
             matches!(apply(&tree, &[e]), Err(Failure::NeedsReemit(_))),
             "{text}"
         );
+    }
+}
+
+/// A block mapping's explicit null gives way to the value: the null (and the blanks before it) is
+/// the only text removed.
+#[test]
+fn an_explicit_null_is_replaced_in_place() {
+    for (text, want) in [
+        ("c: null\n", "c:\n  d:\n    - name: \"v\"\n"),
+        (
+            "c: ~  # later\nx: 1\n",
+            "c:  # later\n  d:\n    - name: \"v\"\nx: 1\n",
+        ),
+    ] {
+        let tree = parse(text, Limits::default()).unwrap();
+        let e = Edit {
+            at: tree.root.unwrap(),
+            pointer: String::new(),
+            path: &["c", "d"],
+            add: Addition::Items(vec![json!({"name": "v"})].into()),
+        };
+        assert_eq!(apply(&tree, &[e]).unwrap(), want, "{text}");
     }
 }
 
