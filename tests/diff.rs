@@ -30,6 +30,7 @@ const EXPECTED: &[(&str, Option<&str>)] = &[
     ("nothing-changed", None),
     ("outputs-claim-changed", Some("danger")),
     ("outputs-path-changed", Some("danger")),
+    ("outputs-per-run", Some("info")),
     ("plain-manifests", Some("danger")),
     ("readonly-flipped", Some("warning")),
     ("s3-bucket-changed", Some("danger")),

@@ -99,12 +99,30 @@ fn fn_with_persistence_function_config_injects_and_keeps_annotations() {
         );
         let c = &spec["containers"][0];
         assert_eq!(names(&c["volumeMounts"]), ["data1", "outputs2"]);
+        // A Job's outputs path is per run: the run variable comes first.
+        let run: &[&str] = if w["kind"] == "Job" {
+            &["STOWAGE_RUN"]
+        } else {
+            &[]
+        };
         assert_eq!(
             names(&c["env"]),
-            ["POLYAXON_RUN_DATA_PATHS", "POLYAXON_RUN_OUTPUTS_PATH"]
+            [
+                run,
+                &["POLYAXON_RUN_DATA_PATHS", "POLYAXON_RUN_OUTPUTS_PATH"]
+            ]
+            .concat()
         );
         let name = w["metadata"]["name"].as_str().unwrap();
-        assert_eq!(c["env"][1]["value"], format!("/outputs/2/ml/{name}"));
+        let suffix = if run.is_empty() {
+            ""
+        } else {
+            "/$(STOWAGE_RUN)"
+        };
+        assert_eq!(
+            c["env"][run.len() + 1]["value"],
+            format!("/outputs/2/ml/{name}{suffix}")
+        );
     }
     // The hostPath entry gives a Pod Security warning, as a result and on stderr.
     let rs = results(&list);

@@ -104,13 +104,23 @@ fn kubectl_kustomize_runs_the_legacy_plugin() {
             assert_eq!(c["volumeMounts"][0]["mountPath"], "/data/1");
             assert_eq!(c["volumeMounts"][0]["readOnly"], true);
             assert_eq!(c["volumeMounts"][1]["mountPath"], "/outputs/2");
+            // The Job's outputs are per run: STOWAGE_RUN, from the pod's Job uid label, first.
+            let (run, suffix): (&[&str], &str) = match d["kind"].as_str() {
+                Some("Job") => (&["STOWAGE_RUN"], "/$(STOWAGE_RUN)"),
+                _ => (&[], ""),
+            };
             assert_eq!(
                 names(&c["env"]),
-                ["POLYAXON_RUN_DATA_PATHS", "POLYAXON_RUN_OUTPUTS_PATH"],
+                [
+                    run,
+                    &["POLYAXON_RUN_DATA_PATHS", "POLYAXON_RUN_OUTPUTS_PATH"]
+                ]
+                .concat(),
                 "{name}"
             );
-            assert_eq!(c["env"][0]["value"], r#"{"data1": "/data/1"}"#);
-            assert_eq!(c["env"][1]["value"], format!("/outputs/2/ml/{name}"));
+            let env = &c["env"].as_array().unwrap()[run.len()..];
+            assert_eq!(env[0]["value"], r#"{"data1": "/data/1"}"#);
+            assert_eq!(env[1]["value"], format!("/outputs/2/ml/{name}{suffix}"));
         }
         // kustomize strips its id annotation after the plugin ran.
         assert!(

@@ -46,3 +46,10 @@ values_with '/data2:/a\    data-s3: {store: s3, bucket: s3://ml-data, secret: s3
 { header "stowage post-render --values s3-bucket-changed/values-old.yaml < base.yaml"; render s3-bucket-changed/values-old.yaml < base.yaml; } > s3-bucket-changed/old.yaml
 new_values s3-bucket-changed '/data2:/a\    data-s3: {store: s3, bucket: s3://ml-data-v2, secret: s3-secret, secretKey: key.json, mount: csi, mountPath: /data/s3}' 'data-s3 bucket s3://ml-data -> s3://ml-data-v2'
 new_base injection-lost 's|    stowage.dev/outputs: outputs1|    stowage.dev/outputs: outputs1\n    stowage.dev/inject: "false"|' 'CronJob nightly opts out with stowage.dev/inject: "false"'
+# Outputs per run: the previous render kept every run of the Job and the CronJob at
+# namespace/name (stowage's default before `{{run}}`); the new default adds a directory per run
+# below it, which is no move.
+mkdir -p outputs-per-run
+values_with '$a\  outputsPath: "{{namespace}}/{{name}}"' > outputs-per-run/values-old.yaml
+{ header "stowage post-render --values outputs-per-run/values-old.yaml < base.yaml"; render outputs-per-run/values-old.yaml < base.yaml; } > outputs-per-run/old.yaml
+new_values outputs-per-run '' 'the default outputsPath {{namespace}}/{{name}}/{{run}}'

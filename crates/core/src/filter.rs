@@ -80,13 +80,14 @@ pub fn inject(
         ));
         return out;
     }
-    let workloads = match workload::find(tree, node, &injector.config().workload_kinds) {
-        Ok(w) => w,
-        Err(d) => {
-            out.diagnostics.push(naming(d, &object));
-            return out;
-        }
-    };
+    let workloads =
+        match workload::find(tree, node, injector.config().kinds(), &mut out.diagnostics) {
+            Ok(w) => w,
+            Err(d) => {
+                out.diagnostics.push(naming(d, &object));
+                return out;
+            }
+        };
     let mut edits: Vec<Edit> = Vec::new();
     for w in &workloads {
         let plan = match injector.plan(tree, w, source, &mut scratch.memo) {
@@ -103,7 +104,7 @@ pub fn inject(
                 continue;
             }
         };
-        for pod in &w.pod_specs {
+        for pod in &w.pods {
             let mut conflicts = Vec::new();
             match injector.edits(tree, &plan, w, pod, &mut conflicts) {
                 Ok(e) => edits.extend(e),

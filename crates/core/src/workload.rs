@@ -1,14 +1,34 @@
-//! The workloads of an object and their pod specs, found in a parsed tree: what the planner
-//! edits and what `diff` compares. A `List` (or any `*List`) gives the workloads of its items.
-
-use std::borrow::Cow;
+//! The workloads of an object and their pods, found in a parsed tree: what the planner edits and
+//! what `diff` compares. A `List` (or any `*List`) gives the workloads of its items.
+//!
+//! A pod is where its volumes are and where its containers are: for most kinds a pod spec (the
+//! containers are in it), for Argo Workflows and the Spark operator one `volumes` list and
+//! containers elsewhere in the object (`kinds::Pods`).
 
 use crate::config::WorkloadKind;
-use crate::kinds;
+use crate::kinds::{self, BuiltIn, Known, Pods};
 use crate::report::{Diagnostic, Place};
 use crate::yaml::{NodeId, Tree};
 
-/// A workload: an object with one or more pod specs.
+/// The kinds a run looks into: the built-in ones not turned off, and the configured ones
+/// (which come first: a configured kind takes the place of a built-in one of that name).
+#[derive(Clone, Copy, Default)]
+pub struct Kinds<'a> {
+    pub configured: &'a [WorkloadKind],
+    /// `persistence.disabledKinds`: built-in kinds as `Kind.group` (the core group's as `Kind`).
+    pub disabled: &'a [String],
+}
+
+impl Kinds<'_> {
+    fn enabled(&self, b: &BuiltIn) -> bool {
+        !self.disabled.iter().any(|d| match d.split_once('.') {
+            Some((kind, group)) => kind == b.kind && group == b.group,
+            None => d == b.kind && b.group.is_empty(),
+        })
+    }
+}
+
+/// A workload: an object with one or more pods.
 #[derive(Clone, Debug)]
 pub struct Workload {
     pub kind: String,
@@ -17,42 +37,92 @@ pub struct Workload {
     /// The object's mapping, and its JSON pointer below the object `find` was given.
     pub object: NodeId,
     pub pointer: String,
-    pub pod_specs: Vec<PodSpec>,
-    /// A StatefulSet's `volumeClaimTemplates` names, with their lines: the controller mounts each
-    /// claim as a pod volume of that name, in place of any pod volume so named.
+    pub pods: Vec<Pod>,
+    /// Claim templates (a StatefulSet's, a Workflow's) by name, with their lines: the controller
+    /// mounts each claim as a pod volume of that name, in place of any pod volume so named.
     pub claim_templates: Vec<(String, usize)>,
+    /// The pod field (`metadata.labels['…']`) whose value tells one run from another; `None` for
+    /// a long-running workload.
+    pub run: Option<String>,
+    /// Its pods are named by their fields (replica types, worker groups, tasks): a kind with
+    /// several pod spec paths, or paths through every item or value.
+    pub named_pods: bool,
+}
+
+/// One pod of a workload (one replica type, worker group, task, ...).
+#[derive(Clone, Debug)]
+pub struct Pod {
+    /// The mapping that holds the pod's `volumes` (the pod spec, where there is one), its JSON
+    /// pointer, and its field path for messages (`spec.template.spec`).
+    pub spec: NodeId,
+    pub spec_pointer: String,
+    pub field: String,
+    /// Init containers first, as a pod starts them.
+    pub containers: Vec<Container>,
+    /// Where the pod's annotations and labels are.
+    pub metadata: Vec<Metadata>,
 }
 
 #[derive(Clone, Debug)]
-pub struct PodSpec {
-    /// The pod template (the mapping holding `metadata` and `spec`; the object itself for a Pod).
-    pub template: NodeId,
-    pub template_pointer: String,
-    pub spec: NodeId,
-    pub spec_pointer: String,
-    /// Field path for messages, e.g. `spec.template.spec`.
+pub struct Container {
+    pub node: NodeId,
+    pub pointer: String,
+    /// `spec.template.spec.containers[0]`.
     pub field: String,
+    /// An init container (native sidecars included).
+    pub init: bool,
+    /// What it gets: the mounts (in its `volumeMounts`), the env vars (in its `env`). An Argo
+    /// `containerSet` gets the mounts of all its containers, which get only the env.
+    pub mounts: bool,
+    pub env: bool,
 }
 
-/// The workloads of the object at `node`: built-in kinds, `extra` (configured) kinds, and the
-/// items of lists. An error names the line (of the tree) where the object is malformed.
+/// Where a pod's annotations are: `keys` below the mapping `at` (a pod template's `metadata`, an
+/// Argo Workflow's `podMetadata`, a Spark driver's own `annotations`).
+#[derive(Clone, Debug)]
+pub struct Metadata {
+    pub at: NodeId,
+    pub pointer: String,
+    pub field: String,
+    pub annotations: &'static [&'static str],
+}
+
+impl Metadata {
+    /// The keys of the labels beside the annotations.
+    pub fn labels(&self) -> Vec<&'static str> {
+        let mut keys = self.annotations.to_vec();
+        keys.pop();
+        keys.push("labels");
+        keys
+    }
+
+    /// `spec.template.metadata.annotations`, for messages.
+    pub fn annotations_field(&self) -> String {
+        join(&self.field, &self.annotations.join("."))
+    }
+}
+
+/// The workloads of the object at `node`: built-in kinds, configured kinds, and the items of
+/// lists. An object of a built-in kind in a version stowage doesn't know is left alone with a note
+/// in `notes`. An error names the line (of the tree) where the object is malformed.
 pub fn find(
     tree: &Tree,
     node: NodeId,
-    extra: &[WorkloadKind],
+    kinds: Kinds,
+    notes: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Workload>, Diagnostic> {
     let mut out = Vec::new();
     if let Some(kind) = string_at(tree, node, &["kind"]) {
-        collect(tree, node, kind, String::new(), extra, &mut out)?;
+        collect(tree, node, kind, String::new(), kinds, notes, &mut out)?;
     }
     Ok(out)
 }
 
 /// Whether an object of this kind may hold workloads, so is worth parsing and planning.
-pub fn may_hold_workloads(kind: &str, extra: &[WorkloadKind]) -> bool {
+pub fn may_hold_workloads(kind: &str, kinds: Kinds) -> bool {
     kinds::is_workload_kind(kind)
         || kinds::is_list_kind(kind)
-        || extra.iter().any(|w| w.kind == kind)
+        || kinds.configured.iter().any(|w| w.kind == kind)
 }
 
 /// The string at `keys` below `node` (`["metadata", "name"]`), if there is one.
@@ -64,7 +134,7 @@ pub fn string_at<'t>(tree: &'t Tree, node: NodeId, keys: &[&str]) -> Option<&'t 
     tree.as_str(at)
 }
 
-fn error(tree: &Tree, at: NodeId, message: String) -> Diagnostic {
+fn error_at(tree: &Tree, at: NodeId, message: String) -> Diagnostic {
     Diagnostic::error(
         Place {
             line: Some(tree.node(at).line),
@@ -74,12 +144,22 @@ fn error(tree: &Tree, at: NodeId, message: String) -> Diagnostic {
     )
 }
 
+/// Where an object's pods are, from the built-in table or a configured kind.
+struct Shape<'a> {
+    pods: Pods<'a>,
+    claim_templates: Option<&'a str>,
+    /// The pod template is required (a Kubernetes kind): a missing one is an error.
+    required: bool,
+    run: Option<&'a str>,
+}
+
 fn collect(
     tree: &Tree,
     object: NodeId,
     kind: &str,
     pointer: String,
-    extra: &[WorkloadKind],
+    kinds: Kinds,
+    notes: &mut Vec<Diagnostic>,
     out: &mut Vec<Workload>,
 ) -> Result<(), Diagnostic> {
     if kinds::is_list_kind(kind) {
@@ -90,146 +170,353 @@ fn collect(
             return Ok(());
         }
         let Some(list) = tree.items(items) else {
-            return Err(error(tree, items, format!("{kind}: `items` is not a list")));
+            return Err(error_at(
+                tree,
+                items,
+                format!("{kind}: `items` is not a list"),
+            ));
         };
         for (i, item) in list.iter().enumerate() {
             if let Some(item_kind) = string_at(tree, *item, &["kind"]) {
                 let pointer = pointer_to(&pointer, &["items", &i.to_string()]);
-                collect(tree, *item, item_kind, pointer, extra, out)?;
+                collect(tree, *item, item_kind, pointer, kinds, notes, out)?;
             }
         }
         return Ok(());
     }
     let api_version = string_at(tree, object, &["apiVersion"]);
-    let template_paths: Vec<Vec<&str>> = match kinds::built_in(api_version, kind) {
-        Some(b) => vec![b.template.to_vec()],
-        None => match extra.iter().find(|w| {
-            w.kind == kind
-                && w.api_version
-                    .as_deref()
-                    .is_none_or(|a| Some(a) == api_version)
-        }) {
-            // Configured paths name the pod spec; its template is the mapping above it.
-            Some(w) => w
-                .pod_spec_paths
-                .iter()
-                .map(|p| {
-                    let mut keys: Vec<&str> = p.split('.').collect();
-                    keys.pop();
-                    keys
-                })
-                .collect(),
-            None => return Ok(()),
+    // An object made with `generateName` (an Argo Workflow) is named by its prefix.
+    let name = string_at(tree, object, &["metadata", "name"])
+        .or_else(|| {
+            string_at(tree, object, &["metadata", "generateName"]).map(|g| g.trim_end_matches('-'))
+        })
+        .unwrap_or("");
+    let configured = kinds.configured.iter().find(|w| {
+        w.kind == kind
+            && w.api_version
+                .as_deref()
+                .is_none_or(|a| Some(a) == api_version)
+    });
+    let (specs, containers): (Vec<&str>, Vec<&str>);
+    let run_label: Option<String>;
+    let shape = match (configured, kinds::built_in(api_version, kind)) {
+        (Some(w), _) => {
+            specs = w.pod_spec_paths.iter().map(String::as_str).collect();
+            containers = w.container_paths.iter().map(String::as_str).collect();
+            run_label = w
+                .run_label
+                .as_ref()
+                .map(|l| format!("metadata.labels['{l}']"));
+            Shape {
+                pods: match &w.volumes_path {
+                    Some(volumes) => Pods::Split {
+                        volumes,
+                        containers: &containers,
+                        shared_mounts: &[],
+                        metadata: &[],
+                    },
+                    None => Pods::Specs(&specs),
+                },
+                claim_templates: None,
+                required: false,
+                run: run_label.as_deref(),
+            }
+        }
+        (None, Known::Kind(b)) if kinds.enabled(b) => Shape {
+            pods: b.pods,
+            claim_templates: b.claim_templates,
+            required: b.versions.is_empty(),
+            run: b.run,
         },
+        (None, Known::OtherVersion(b)) if kinds.enabled(b) => {
+            notes.push(Diagnostic::note(
+                Place {
+                    object: Some(format!("{kind}/{name}")),
+                    line: Some(tree.node(object).line),
+                    ..Place::default()
+                },
+                format!(
+                    "`{}` is not a version of {} that stowage knows ({}): left alone",
+                    api_version.unwrap_or_default(),
+                    kinds::qualified(b),
+                    b.versions.iter().map(|v| format!("{}/{v}", b.group)).collect::<Vec<_>>().join(", ")
+                ),
+            ).with_hint("to inject it, describe where its pods are in `persistence.workloadKinds` with this apiVersion"));
+            return Ok(());
+        }
+        _ => return Ok(()),
     };
-    let mut pod_specs = Vec::new();
-    for path in &template_paths {
-        walk_templates(
-            tree,
-            object,
-            &pointer,
-            path,
-            &mut Vec::new(),
-            &mut pod_specs,
-        )
-        .map_err(|m| error(tree, object, m))?;
+    let pods = pods_of(tree, object, &pointer, &shape)?;
+    if pods.is_empty() {
+        let paths = match shape.pods {
+            Pods::Specs(paths) => paths.join("`, `"),
+            Pods::Split { containers, .. } => containers.join("`, `"),
+        };
+        notes.push(Diagnostic::note(
+            Place {
+                object: Some(format!("{kind}/{name}")),
+                line: Some(tree.node(object).line),
+                ..Place::default()
+            },
+            format!("no pod at `{paths}`: nothing to inject"),
+        ));
     }
-    let claim_templates = match tree
-        .get(object, "spec")
-        .and_then(|s| tree.get(s, "volumeClaimTemplates"))
-    {
-        Some(list) if kind == "StatefulSet" => tree
-            .items(list)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|t| {
-                string_at(tree, *t, &["metadata", "name"])
-                    .map(|n| (n.to_string(), tree.node(*t).line))
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let mut claim_templates = Vec::new();
+    if let Some(path) = shape.claim_templates {
+        let steps: Vec<&str> = path.split('.').collect();
+        if let Some(list) = get_path(tree, object, &steps) {
+            for t in tree.items(list).unwrap_or(&[]) {
+                if let Some(n) = string_at(tree, *t, &["metadata", "name"]) {
+                    claim_templates.push((n.to_string(), tree.node(*t).line));
+                }
+            }
+        }
+    }
     out.push(Workload {
         kind: kind.to_string(),
-        name: string_at(tree, object, &["metadata", "name"])
-            .unwrap_or("")
-            .to_string(),
+        name: name.to_string(),
         namespace: string_at(tree, object, &["metadata", "namespace"]).map(str::to_string),
         object,
         pointer,
-        pod_specs,
+        pods,
         claim_templates,
+        run: shape.run.map(str::to_string),
+        named_pods: match shape.pods {
+            Pods::Specs(paths) => paths.len() > 1 || paths.iter().any(|p| p.contains(['*', '['])),
+            Pods::Split { .. } => false,
+        },
     });
     Ok(())
 }
 
-/// Follow `path` (keys, or a configured path with `[]` for every list item) from `node` to pod
-/// templates.
-fn walk_templates<'k>(
+fn get_path(tree: &Tree, node: NodeId, keys: &[&str]) -> Option<NodeId> {
+    keys.iter().try_fold(node, |at, key| tree.get(at, key))
+}
+
+/// The pods of an object of this shape.
+fn pods_of(
     tree: &Tree,
-    node: NodeId,
+    object: NodeId,
     pointer: &str,
-    path: &[&'k str],
-    field: &mut Vec<Cow<'k, str>>,
-    out: &mut Vec<PodSpec>,
-) -> Result<(), String> {
-    let Some((first, rest)) = path.split_first() else {
-        if tree.entries(node).is_none() {
-            return Err(format!("`{}` is not a mapping", field.join(".")));
-        }
-        let spec = match tree.get(node, "spec") {
-            Some(s) if tree.entries(s).is_some() => s,
-            Some(s) => {
-                return Err(format!(
-                    "`{}` is not a mapping (line {})",
-                    join_field(field, "spec"),
-                    tree.node(s).line
-                ));
+    shape: &Shape,
+) -> Result<Vec<Pod>, Diagnostic> {
+    let start = Reached {
+        node: object,
+        pointer: pointer.to_string(),
+        field: String::new(),
+        parent: None,
+    };
+    let walk = |from: &Reached, path: &str, required: bool| -> Result<Vec<Reached>, Diagnostic> {
+        let steps: Vec<&str> = path.split('.').collect();
+        let mut found = Vec::new();
+        walk(tree, from, &steps, required, &mut found)
+            .map_err(|(at, message)| error_at(tree, at, message))?;
+        Ok(found)
+    };
+    let mut pods = Vec::new();
+    match shape.pods {
+        Pods::Specs(paths) => {
+            for path in paths {
+                for spec in walk(&start, path, shape.required)? {
+                    mapping(tree, &spec)?;
+                    let mut containers = Vec::new();
+                    for (list, init) in [("initContainers[]", true), ("containers[]", false)] {
+                        for c in walk(&spec, list, false)? {
+                            containers.push(container(tree, c, init, (true, true))?);
+                        }
+                    }
+                    let template = spec.parent.clone().expect("a pod spec path has a step");
+                    pods.push(Pod {
+                        spec: spec.node,
+                        spec_pointer: spec.pointer,
+                        field: spec.field,
+                        containers,
+                        metadata: vec![Metadata {
+                            at: template.0,
+                            pointer: template.1,
+                            field: template.2,
+                            annotations: &["metadata", "annotations"],
+                        }],
+                    });
+                }
             }
-            None => return Err(format!("`{}` is missing", join_field(field, "spec"))),
-        };
-        out.push(PodSpec {
-            template: node,
-            template_pointer: pointer.to_string(),
-            spec,
-            spec_pointer: pointer_to(pointer, &["spec"]),
-            field: join_field(field, "spec"),
-        });
+        }
+        Pods::Split {
+            volumes,
+            containers: container_paths,
+            shared_mounts,
+            metadata,
+        } => {
+            // The mapping holding the volumes list is the pod's.
+            let holder = volumes.rsplit_once('.').map_or("", |(h, _)| h);
+            let Some(spec) = (if holder.is_empty() {
+                Some(start.clone())
+            } else {
+                walk(&start, holder, false)?.pop()
+            }) else {
+                return Ok(pods);
+            };
+            mapping(tree, &spec)?;
+            let mut containers = Vec::new();
+            for path in container_paths {
+                let init = path.contains("initContainers");
+                for c in walk(&start, path, false)? {
+                    containers.push(container(tree, c, init, (true, true))?);
+                }
+            }
+            for (path, members) in shared_mounts {
+                for set in walk(&start, path, false)? {
+                    for c in walk(&set, members, false)? {
+                        containers.push(container(tree, c, false, (false, true))?);
+                    }
+                    containers.push(container(tree, set, false, (true, false))?);
+                }
+            }
+            let mut holders = Vec::new();
+            for (path, annotations) in metadata {
+                for m in walk(&start, path, false)? {
+                    holders.push(Metadata {
+                        at: m.node,
+                        pointer: m.pointer,
+                        field: m.field,
+                        annotations,
+                    });
+                }
+            }
+            pods.push(Pod {
+                spec: spec.node,
+                spec_pointer: spec.pointer,
+                field: spec.field,
+                containers,
+                metadata: holders,
+            });
+        }
+    }
+    Ok(pods)
+}
+
+/// A container found at `c`, and what it gets: (mounts, env).
+fn container(
+    tree: &Tree,
+    c: Reached,
+    init: bool,
+    (mounts, env): (bool, bool),
+) -> Result<Container, Diagnostic> {
+    mapping(tree, &c)?;
+    Ok(Container {
+        node: c.node,
+        pointer: c.pointer,
+        field: c.field,
+        init,
+        mounts,
+        env,
+    })
+}
+
+fn mapping(tree: &Tree, r: &Reached) -> Result<(), Diagnostic> {
+    match tree.entries(r.node) {
+        Some(_) => Ok(()),
+        None => Err(error_at(
+            tree,
+            r.node,
+            format!("`{}` is not a mapping", r.field),
+        )),
+    }
+}
+
+/// A node a path leads to, with the mapping it was taken from (its node, pointer and field).
+#[derive(Clone)]
+struct Reached {
+    node: NodeId,
+    pointer: String,
+    field: String,
+    parent: Option<(NodeId, String, String)>,
+}
+
+/// Follow `steps` from `from`: a key, a key with `[]` (every item of its list) or `*` (every
+/// value of the mapping). A missing or null step (or end) ends the walk there, or is an error
+/// when `required`; a step into something that is not a mapping or list is an error with its
+/// line.
+fn walk(
+    tree: &Tree,
+    from: &Reached,
+    steps: &[&str],
+    required: bool,
+    out: &mut Vec<Reached>,
+) -> Result<(), (NodeId, String)> {
+    let Some((step, rest)) = steps.split_first() else {
+        if required || !tree.is_null(from.node) {
+            out.push(from.clone());
+        }
         return Ok(());
     };
-    let (key, every) = match first.strip_suffix("[]") {
-        Some(k) => (k, true),
-        None => (*first, false),
-    };
+    let node = from.node;
     if tree.entries(node).is_none() {
-        return Err(format!("`{}` is not a mapping", field.join(".")));
+        if tree.is_null(node) && !required {
+            return Ok(());
+        }
+        return Err((node, format!("`{}` is not a mapping", from.field)));
     }
-    let Some(child) = tree.get(node, key) else {
-        field.push(key.into());
-        return Err(format!("`{}` is missing", field.join(".")));
+    let parent = Some((node, from.pointer.clone(), from.field.clone()));
+    if *step == "*" {
+        for (k, v) in tree.entries(node).unwrap_or(&[]) {
+            let key = tree.as_str(*k).unwrap_or_default();
+            let next = Reached {
+                node: *v,
+                pointer: pointer_to(&from.pointer, &[&escape(key)]),
+                field: join(&from.field, key),
+                parent: parent.clone(),
+            };
+            walk(tree, &next, rest, required, out)?;
+        }
+        return Ok(());
+    }
+    let (key, every) = match step.strip_suffix("[]") {
+        Some(k) => (k, true),
+        None => (*step, false),
     };
-    let step: Cow<str> = if key.contains(['~', '/']) {
+    let field = join(&from.field, key);
+    let Some(child) = tree.get(node, key) else {
+        return match required {
+            true => Err((node, format!("`{field}` is missing"))),
+            false => Ok(()),
+        };
+    };
+    let pointer = pointer_to(&from.pointer, &[&escape(key)]);
+    if !every {
+        let next = Reached {
+            node: child,
+            pointer,
+            field,
+            parent,
+        };
+        return walk(tree, &next, rest, required, out);
+    }
+    if tree.is_null(child) {
+        return Ok(());
+    }
+    let Some(items) = tree.items(child) else {
+        return Err((child, format!("`{field}` is not a list")));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let next = Reached {
+            node: *item,
+            pointer: pointer_to(&pointer, &[&i.to_string()]),
+            field: format!("{field}[{i}]"),
+            parent: parent.clone(),
+        };
+        walk(tree, &next, rest, required, out)?;
+    }
+    Ok(())
+}
+
+/// A key as a JSON pointer step.
+fn escape(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.contains(['~', '/']) {
         key.replace('~', "~0").replace('/', "~1").into()
     } else {
         key.into()
-    };
-    let pointer = pointer_to(pointer, &[&step]);
-    if every {
-        let Some(items) = tree.items(child) else {
-            return Ok(());
-        };
-        for (i, item) in items.iter().enumerate() {
-            field.push(format!("{key}[{i}]").into());
-            let item_pointer = pointer_to(&pointer, &[&i.to_string()]);
-            walk_templates(tree, *item, &item_pointer, rest, field, out)?;
-            field.pop();
-        }
-        return Ok(());
     }
-    field.push(key.into());
-    let r = walk_templates(tree, child, &pointer, rest, field, out);
-    field.pop();
-    r
 }
 
 /// `base` with JSON pointer steps (escaped already) after it. Not `format!`, which cost four
@@ -245,10 +532,14 @@ pub fn pointer_to(base: &str, steps: &[&str]) -> String {
     pointer
 }
 
-fn join_field(field: &[Cow<str>], last: &str) -> String {
+/// A field path with one more step: `spec` + `template` → `spec.template`.
+fn join(field: &str, step: &str) -> String {
     if field.is_empty() {
-        last.to_string()
+        step.to_string()
     } else {
-        format!("{}.{last}", field.join("."))
+        format!("{field}.{step}")
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -94,6 +94,7 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
     };
     let containers = ck.containers("persistence.containers", raw.containers.as_deref());
     let workload_kinds = ck.workload_kinds(raw.workload_kinds.as_deref().unwrap_or_default());
+    let disabled_kinds = ck.disabled_kinds(raw.disabled_kinds.as_deref().unwrap_or_default());
     let env = ck.env_names(raw.env.as_ref(), data.iter().chain(&outputs));
     let entry_names = |role: Role| {
         declared
@@ -152,6 +153,7 @@ pub fn build(persistence: &Value, origin: &str) -> (Option<Config>, Vec<Diagnost
         on_conflict,
         containers,
         workload_kinds,
+        disabled_kinds,
         env,
         allow_host_paths: allow,
         workloads,

@@ -170,18 +170,44 @@ impl Default for EnvNames {
     }
 }
 
-/// An extra workload kind (a CRD) and where its pod specs are.
+/// An extra workload kind (a CRD) and where its pods are: pod specs, or (with `volumes_path`)
+/// one volumes list and containers elsewhere. Paths are dotted keys from the object root; `[]`
+/// after a key walks every item of a list, a `*` step every value of a mapping.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkloadKind {
     /// `group/version` or empty for any.
     pub api_version: Option<String>,
     pub kind: String,
-    /// Dotted paths from the object root to each pod spec; `[]` after a key walks every item of a list
-    /// (`spec.templates[].podSpecPatch` style), e.g. `spec.template.spec`.
+    /// Paths to each pod spec, e.g. `spec.replicaSpecs.*.template.spec`.
     pub pod_spec_paths: Vec<String>,
+    /// The path of the pods' `volumes` list, when the containers are not in a pod spec.
+    pub volumes_path: Option<String>,
+    /// With `volumes_path`: the path of each container.
+    pub container_paths: Vec<String>,
+    /// The pod label whose value tells one run from another: the `{{run}}` of the outputs path.
+    pub run_label: Option<String>,
 }
 
-pub const DEFAULT_OUTPUTS_PATH: &str = "{{namespace}}/{{name}}";
+/// Each run of a Job, CronJob or training job gets its own outputs; a long-running workload's
+/// `run` is empty, so it keeps `namespace/name`.
+pub const DEFAULT_OUTPUTS_PATH: &str = "{{namespace}}/{{name}}/{{run}}";
+
+/// The env var stowage defines (from the pod's run label) for `{{run}}` in an outputs path:
+/// Kubernetes expands `$(STOWAGE_RUN)` in the env values after it.
+pub const RUN_ENV: &str = "STOWAGE_RUN";
+
+/// What `{{run}}` renders to for a workload with a run label.
+pub const RUN_REFERENCE: &str = "$(STOWAGE_RUN)";
+
+/// A rendered outputs path with its empty segments dropped (`{{run}}` is empty for a long-running
+/// workload): `team-a/api/` → `team-a/api`.
+pub fn clean_outputs_path(rendered: &str) -> String {
+    rendered
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/")
+}
 
 /// The validated, typed config.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,6 +221,8 @@ pub struct Config {
     /// Only these containers get mounts and env; `None` = every container and initContainer.
     pub containers: Option<Vec<String>>,
     pub workload_kinds: Vec<WorkloadKind>,
+    /// Built-in kinds turned off, as `Kind.group` (`Kind` for the core group).
+    pub disabled_kinds: Vec<String>,
     pub env: EnvNames,
     /// Sensitive hostPaths the user explicitly allows.
     pub allow_host_paths: Vec<String>,
@@ -204,6 +232,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// The workload kinds this config looks into.
+    pub fn kinds(&self) -> crate::workload::Kinds<'_> {
+        crate::workload::Kinds {
+            configured: &self.workload_kinds,
+            disabled: &self.disabled_kinds,
+        }
+    }
+
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.data.iter().chain(self.outputs.iter())
     }
@@ -269,4 +305,4 @@ pub const CREDENTIALS_SUFFIX: &str = "-credentials";
 /// Where a bucket entry's credential file is mounted: `<dir>/<entry>/<secretKey>`.
 pub const CREDENTIALS_DIR: &str = "/var/run/secrets/stowage";
 /// Variables an `outputsPath` template may use.
-pub const OUTPUTS_PATH_VARIABLES: &[&str] = &["namespace", "name", "kind"];
+pub const OUTPUTS_PATH_VARIABLES: &[&str] = &["namespace", "name", "kind", "run"];

@@ -27,6 +27,8 @@ pub(super) struct Persistence {
     pub containers: Option<Vec<Option<String>>>,
     #[serde(deserialize_with = "list")]
     pub workload_kinds: Option<Vec<Option<RawKind>>>,
+    #[serde(deserialize_with = "list")]
+    pub disabled_kinds: Option<Vec<Option<String>>>,
     #[serde(deserialize_with = "lax")]
     pub env: Option<RawEnv>,
     #[serde(deserialize_with = "list")]
@@ -92,6 +94,12 @@ pub(super) struct RawKind {
     pub kind: Option<String>,
     #[serde(deserialize_with = "list")]
     pub pod_spec_paths: Option<Vec<Option<String>>>,
+    #[serde(deserialize_with = "text")]
+    pub volumes_path: Option<String>,
+    #[serde(deserialize_with = "list")]
+    pub container_paths: Option<Vec<Option<String>>>,
+    #[serde(deserialize_with = "text")]
+    pub run_label: Option<String>,
 }
 
 /// `persistence.env`.

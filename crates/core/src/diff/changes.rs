@@ -79,6 +79,15 @@ fn config_like(w: &WorkloadVolumes, m: &Mount) -> bool {
         .is_some_and(|s| CONFIG_LIKE.contains(&s.kind.as_str()))
 }
 
+/// An outputs path and its run directory: a last segment known only when the pod starts (`<label
+/// batch.kubernetes.io/controller-uid>`, as `diff` reads a `$(VAR)` of a pod field).
+fn run_split(path: &str) -> (&str, Option<&str>) {
+    match path.rfind("/<") {
+        Some(i) if path.ends_with('>') => (&path[..i], Some(&path[i + 1..])),
+        _ => (path, None),
+    }
+}
+
 fn is_bucket(path: &str) -> bool {
     path.contains("://")
 }
@@ -273,6 +282,38 @@ pub(super) fn compare_workload(o: &WorkloadVolumes, n: &WorkloadVolumes) -> Vec<
         // The outputs path.
         let field = format!("env[{OUTPUTS_PATH_ENV}]");
         match (&oc.outputs_path, &nc.outputs_path) {
+            (Some(a), Some(b)) if a != b && run_split(a).0 == run_split(b).0 => {
+                let (base, ..) = run_split(a);
+                let (level, message) = match (run_split(a).1, run_split(b).1) {
+                    (None, Some(run)) => (
+                        Level::Info,
+                        format!(
+                            "outputs are now per run: each run writes below {base} in its own directory, named by {run}"
+                        ),
+                    ),
+                    (Some(_), None) => (
+                        Level::Warning,
+                        format!(
+                            "outputs are no longer per run: every run writes to {base}, over the last one's"
+                        ),
+                    ),
+                    (_, run) => (
+                        Level::Info,
+                        format!(
+                            "the directory of each run below {base} is now named by {}",
+                            run.unwrap_or_default()
+                        ),
+                    ),
+                };
+                push(
+                    &mut out,
+                    level,
+                    field,
+                    Some(a.clone()),
+                    Some(b.clone()),
+                    message,
+                );
+            }
             (Some(a), Some(b)) if a != b => push(
                 &mut out,
                 Level::Danger,

@@ -11,7 +11,7 @@ use super::volumes::{
 use crate::post_render::HELM_HOOK;
 use crate::report::{Diagnostic, Place};
 use crate::stream::Class;
-use crate::workload::{self, Workload};
+use crate::workload::{self, Pod, Workload};
 use crate::yaml::{self, Limits, NodeId, Tree};
 
 /// Env var name prefixes that mark a container as injected.
@@ -73,14 +73,17 @@ pub fn read_plan(
             };
             claims.add(&tree, root, namespace, options.yaml);
             // The same workload finding as the planner's: built-in kinds and List items.
-            let workloads = workload::find(&tree, root, &[]).map_err(|d| yaml::YamlError {
-                line: d.place.line.unwrap_or(1),
-                column: 1,
-                message: d.message,
-            })?;
+            let workloads = workload::find(&tree, root, Default::default(), &mut Vec::new())
+                .map_err(|d| yaml::YamlError {
+                    line: d.place.line.unwrap_or(1),
+                    column: 1,
+                    message: d.message,
+                })?;
             for w in &workloads {
-                plan.workloads
-                    .push(read_workload(&tree, w, namespace, options.yaml)?);
+                for pod in &w.pods {
+                    plan.workloads
+                        .push(read_workload(&tree, w, pod, namespace, options.yaml)?);
+                }
             }
             Ok(())
         });
@@ -115,14 +118,14 @@ pub fn read_plan(
     Ok(plan)
 }
 
-/// One workload's volume plan, read from its (first) pod spec.
+/// The volume plan of one pod of a workload.
 fn read_workload(
     tree: &Tree,
     w: &Workload,
+    pod: &Pod,
     namespace: &str,
     limits: Limits,
 ) -> Result<WorkloadVolumes, yaml::YamlError> {
-    let pod = &w.pod_specs[0];
     let spec = tree.value(pod.spec, limits)?;
     let mut volumes = BTreeMap::new();
     for v in spec
@@ -146,21 +149,24 @@ fn read_workload(
         volumes.insert(template.clone(), source);
     }
     let mut containers = Vec::new();
-    for (list, init) in [("initContainers", true), ("containers", false)] {
-        for c in spec
-            .get(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            containers.push(container_of(c, init));
+    for c in &pod.containers {
+        let mut container = container_of(&tree.value(c.node, limits)?, c.init);
+        // Containers are told apart by name; where a pod has none or repeats one (Argo
+        // templates), by field.
+        let repeated = pod.containers.iter().filter(|o| {
+            workload::string_at(tree, o.node, &["name"]) == Some(container.name.as_str())
+        });
+        if container.name.is_empty() || repeated.count() > 1 {
+            container.name = c.field.clone();
         }
+        containers.push(container);
     }
     Ok(WorkloadVolumes {
         kind: w.kind.clone(),
         namespace: w.namespace.clone().unwrap_or_else(|| namespace.to_string()),
         name: w.name.clone(),
         spec_field: pod.field.clone(),
+        pod: w.named_pods.then(|| pod.field.clone()),
         hook: workload::string_at(tree, w.object, &["metadata", "annotations", HELM_HOOK])
             .is_some(),
         volumes,
@@ -302,6 +308,49 @@ fn canonical_json(v: &Value) -> String {
     sort(v).to_string()
 }
 
+/// A value with `$(NAME)` replaced by what `defined` says of NAME, as Kubernetes expands env
+/// values: `$$` is a `$`, a reference to a variable not defined before stays as written.
+fn expand(value: &str, defined: &BTreeMap<&str, String>) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            out.push('$');
+            rest = tail;
+        } else if let Some((name, tail)) = after.strip_prefix('(').and_then(|a| a.split_once(')'))
+            && let Some(text) = defined.get(name)
+        {
+            out.push_str(text);
+            rest = tail;
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a `fieldRef` env var holds, as the diff shows it: `<label KEY>` for a pod label (a run
+/// label), `<annotation KEY>`, `<FIELD>` for another field of the pod. Known only when the pod
+/// starts.
+pub(super) fn pod_field(field: &str) -> String {
+    for (prefix, what) in [
+        ("metadata.labels['", "label"),
+        ("metadata.annotations['", "annotation"),
+    ] {
+        if let Some(key) = field
+            .strip_prefix(prefix)
+            .and_then(|f| f.strip_suffix("']"))
+        {
+            return format!("<{what} {key}>");
+        }
+    }
+    format!("<{field}>")
+}
+
 fn container_of(c: &Value, init: bool) -> Container {
     let mut mounts = BTreeMap::new();
     for m in c
@@ -333,6 +382,8 @@ fn container_of(c: &Value, init: bool) -> Container {
     let mut outputs_path = None;
     let mut data_paths = None;
     let mut injected = false;
+    // The env vars defined so far, as `$(NAME)` in a later value reads them.
+    let mut defined: BTreeMap<&str, String> = BTreeMap::new();
     for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
         let Some(name) = e.get("name").and_then(Value::as_str) else {
             continue;
@@ -345,8 +396,15 @@ fn container_of(c: &Value, init: bool) -> Container {
             None if e.get("valueFrom").is_some() => "(valueFrom)".to_string(),
             None => String::new(),
         };
+        let text = match e
+            .pointer("/valueFrom/fieldRef/fieldPath")
+            .and_then(Value::as_str)
+        {
+            Some(field) => pod_field(field),
+            None => expand(&value(), &defined),
+        };
         if name == OUTPUTS_PATH_ENV {
-            outputs_path = Some(value());
+            outputs_path = Some(text.clone());
         } else if name == DATA_PATHS_ENV {
             let raw = value();
             let parsed: Option<BTreeMap<String, String>> = match serde_json::from_str::<Value>(&raw)
@@ -360,6 +418,7 @@ fn container_of(c: &Value, init: bool) -> Container {
             };
             data_paths = Some(parsed.unwrap_or_else(|| BTreeMap::from([(String::new(), raw)])));
         }
+        defined.insert(name, text);
     }
     Container {
         name: c

@@ -62,6 +62,9 @@ pub struct WorkloadVolumes {
     pub name: String,
     /// The pod spec's field path in the object, e.g. `spec.template.spec`.
     pub spec_field: String,
+    /// The pod's field, for a workload whose pods are named by it (a PyTorchJob's replica types, a
+    /// RayCluster's worker groups): each pod is compared on its own.
+    pub pod: Option<String>,
     /// A Helm hook (`helm.sh/hook`): `helm template` renders hooks beside templates of the same
     /// name, `helm get manifest` leaves them out, so they are matched separately.
     pub hook: bool,
@@ -76,17 +79,24 @@ impl WorkloadVolumes {
     }
 
     pub(super) fn key(&self) -> (String, String, String) {
-        let name = if self.hook {
-            format!("{} (hook)", self.name)
-        } else {
-            self.name.clone()
-        };
+        let mut name = self.name.clone();
+        if self.hook {
+            name.push_str(" (hook)");
+        }
+        if let Some(pod) = &self.pod {
+            name = format!("{name} {pod}");
+        }
         (self.kind.clone(), self.namespace.clone(), name)
     }
 
     pub(super) fn title(&self) -> String {
         let hook = if self.hook { " (hook)" } else { "" };
-        format!("{} {}/{}{hook}", self.kind, self.namespace, self.name)
+        let pod = self
+            .pod
+            .as_ref()
+            .map(|p| format!(" {p}"))
+            .unwrap_or_default();
+        format!("{} {}/{}{hook}{pod}", self.kind, self.namespace, self.name)
     }
 
     /// Data paths of every container, merged.

@@ -247,7 +247,7 @@ impl<'t, 'a> List<'t, 'a> {
             // A Persistence object among the items (the config file inside a kpt package) is a
             // resource of the package: it passes through untouched and is not a second config.
             if kinds::is_config(api_version, kind)
-                || !kind.is_some_and(|k| workload::may_hold_workloads(k, &config.workload_kinds))
+                || !kind.is_some_and(|k| workload::may_hold_workloads(k, config.kinds()))
             {
                 continue;
             }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::config::OnConflict;
 use crate::edit::{Addition, Edit, emit_flow};
 use crate::report::{Diagnostic, Place};
-use crate::workload::{PodSpec, Workload, pointer_to};
+use crate::workload::{Pod, Workload};
 use crate::yaml::{NodeId, Tree};
 
 use super::{Injector, WorkloadPlan};
@@ -21,10 +21,26 @@ impl Injector<'_> {
         tree: &Tree,
         plan: &'p WorkloadPlan,
         workload: &Workload,
-        pod: &PodSpec,
+        pod: &Pod,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Result<Vec<Edit>, Diagnostic> {
         let mut edits = Vec::new();
+        if !plan.pod_annotations.is_empty() && pod.metadata.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Place {
+                        object: Some(format!("{}/{}", plan.kind, plan.name)),
+                        field: Some(pod.field.clone()),
+                        ..Place::default()
+                    },
+                    format!(
+                        "stowage doesn't know where this kind keeps its pods' annotations, so it can't add {}",
+                        plan.pod_annotations.iter().map(|(k, v)| format!("`{k}: {}`", emit_flow(v))).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .with_hint("add the annotation to the pods yourself"),
+            );
+        }
         let line_of = |id: NodeId| tree.node(id).line;
         const REMOVE: &str = "remove it from the chart, or set `onConflict: skip` to keep it";
         let mut conflict = |line: usize, field: String, message: String, hint: &str| {
@@ -41,15 +57,6 @@ impl Injector<'_> {
                 ),
                 OnConflict::Error => Diagnostic::error(place, message).with_hint(hint),
             });
-        };
-        let malformed = |id: NodeId, message: String| {
-            Diagnostic::error(
-                Place {
-                    line: Some(line_of(id)),
-                    ..Place::default()
-                },
-                message,
-            )
         };
 
         // The id of each planned volume, mount and env var, looked up once.
@@ -76,13 +83,14 @@ impl Injector<'_> {
         )?;
         let mut new_volumes = Vec::new();
         for (v, name) in plan.volumes.iter().zip(&volume_ids) {
-            // A StatefulSet's claim template of that name would take the volume's place.
+            // A claim template of that name would take the volume's place.
             if let Some((_, line)) = workload.claim_templates.iter().find(|(t, _)| t == name) {
                 conflict(
                     *line,
                     format!("{}.volumes", pod.field),
                     format!(
-                        "volume `{name}` has the name of a volumeClaimTemplate of this StatefulSet: the StatefulSet controller would mount that claim in its place, so what stowage mounts would be the workload's own disk"
+                        "volume `{name}` has the name of a volumeClaimTemplate of this {kind}: the {kind} controller would mount that claim in its place, so what stowage mounts would be the workload's own disk",
+                        kind = workload.kind
                     ),
                     "leave this workload out (a `persistence.workloads` rule with `inject: false`, or the annotation `stowage.dev/inject: \"false\"`), or rename the entry",
                 );
@@ -112,84 +120,68 @@ impl Injector<'_> {
             });
         }
 
-        for list in ["initContainers", "containers"] {
-            let Some(containers) = tree.get(pod.spec, list) else {
-                continue;
-            };
-            if tree.is_null(containers) {
+        for c in &pod.containers {
+            let cname = tree
+                .get(c.node, "name")
+                .and_then(|n| tree.as_str(n))
+                .unwrap_or("");
+            if let Some(only) = &plan.containers
+                && !only.iter().any(|n| n == cname)
+            {
                 continue;
             }
-            let Some(items) = tree.items(containers) else {
-                return Err(malformed(
-                    containers,
-                    format!("`{}.{list}` is not a list", pod.field),
-                ));
-            };
-            for (i, c) in items.iter().enumerate() {
-                if tree.entries(*c).is_none() {
-                    return Err(malformed(
-                        *c,
-                        format!("`{}.{list}[{i}]` is not a mapping", pod.field),
-                    ));
-                }
-                let cname = tree
-                    .get(*c, "name")
-                    .and_then(|n| tree.as_str(n))
-                    .unwrap_or("");
-                if let Some(only) = &plan.containers
-                    && !only.iter().any(|n| n == cname)
-                {
+            let field = || c.field.clone();
+            for (key, id_key, planned, planned_ids) in [
+                ("volumeMounts", "mountPath", &plan.mounts, &mount_ids),
+                ("env", "name", &plan.env, &env_ids),
+            ] {
+                if !(if key == "env" { c.env } else { c.mounts }) {
                     continue;
                 }
-                // Built only for a message or an edit: most containers need neither.
-                let field = || format!("{}.{list}[{i}]", pod.field);
-                for (key, id_key, planned, planned_ids) in [
-                    ("volumeMounts", "mountPath", &plan.mounts, &mount_ids),
-                    ("env", "name", &plan.env, &env_ids),
-                ] {
-                    let existing = self.existing(tree, *c, key, id_key, &field, planned_ids)?;
-                    let mut new = Vec::new();
-                    for (item, id) in planned.iter().zip(planned_ids) {
-                        match existing.iter().find(|(k, _, _)| k == id) {
-                            Some((_, old, _)) if same_block(old, item) => {}
-                            Some((_, old, line)) => conflict(
-                                *line,
-                                format!("{}.{key}", field()),
-                                format!(
-                                    "container `{cname}` already has {} `{id}` with a different definition: {} (stowage would add {})",
-                                    if key == "env" {
-                                        "env var"
-                                    } else {
-                                        "a mount at"
-                                    },
-                                    shown_existing(old, item),
-                                    emit_flow(item)
-                                ),
-                                REMOVE,
+                let existing = self.existing(tree, c.node, key, id_key, &field, planned_ids)?;
+                let mut new = Vec::new();
+                for (item, id) in planned.iter().zip(planned_ids) {
+                    match existing.iter().find(|(k, _, _)| k == id) {
+                        Some((_, old, _)) if same_block(old, item) => {}
+                        Some((_, old, line)) => conflict(
+                            *line,
+                            format!("{}.{key}", c.field),
+                            format!(
+                                "container `{cname}` already has {} `{id}` with a different definition: {} (stowage would add {})",
+                                if key == "env" {
+                                    "env var"
+                                } else {
+                                    "a mount at"
+                                },
+                                shown_existing(old, item),
+                                emit_flow(item)
                             ),
-                            None => new.push(item),
-                        }
+                            REMOVE,
+                        ),
+                        None => new.push(item),
                     }
-                    if !new.is_empty() {
-                        edits.push(Edit {
-                            at: *c,
-                            pointer: pointer_to(&pod.spec_pointer, &[list, &i.to_string()]),
-                            path: if key == "env" {
-                                &["env"]
-                            } else {
-                                &["volumeMounts"]
-                            },
-                            add: Addition::Items(shared(planned, new)),
-                        });
-                    }
+                }
+                if !new.is_empty() {
+                    edits.push(Edit {
+                        at: c.node,
+                        pointer: c.pointer.clone(),
+                        path: if key == "env" {
+                            &["env"]
+                        } else {
+                            &["volumeMounts"]
+                        },
+                        add: Addition::Items(shared(planned, new)),
+                    });
                 }
             }
         }
 
-        if !plan.pod_annotations.is_empty() {
-            let existing = tree
-                .get(pod.template, "metadata")
-                .and_then(|m| tree.get(m, "annotations"));
+        for m in if plan.pod_annotations.is_empty() {
+            &[][..]
+        } else {
+            &pod.metadata
+        } {
+            let existing = get_path(tree, m.at, m.annotations);
             let mut new: Vec<(String, Value)> = Vec::new();
             for (k, v) in &plan.pod_annotations {
                 match existing.and_then(|a| tree.get(a, k)) {
@@ -197,10 +189,7 @@ impl Injector<'_> {
                     Some(n) if tree.as_str(n) == v.as_str() => {}
                     Some(n) => conflict(
                         line_of(n),
-                        match pod.field.strip_suffix(".spec") {
-                            Some(template) => format!("{template}.metadata.annotations"),
-                            None => "metadata.annotations".to_string(),
-                        },
+                        m.annotations_field(),
                         format!(
                             "the pod template already has annotation `{k}` with another value (stowage needs {})",
                             emit_flow(v)
@@ -211,9 +200,9 @@ impl Injector<'_> {
             }
             if !new.is_empty() {
                 edits.push(Edit {
-                    at: pod.template,
-                    pointer: pod.template_pointer.clone(),
-                    path: &["metadata", "annotations"],
+                    at: m.at,
+                    pointer: m.pointer.clone(),
+                    path: m.annotations,
                     add: Addition::Entries(new),
                 });
             }
@@ -281,6 +270,10 @@ impl Injector<'_> {
         }
         Ok(out)
     }
+}
+
+fn get_path(tree: &Tree, node: NodeId, keys: &[&str]) -> Option<NodeId> {
+    keys.iter().try_fold(node, |at, key| tree.get(at, key))
 }
 
 /// An existing env var or mount as a conflict message shows it. Where stowage reads the variable

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::config::{Config, Role, Source, Store};
+use crate::config::{Config, RUN_ENV, RUN_REFERENCE, Role, Source, Store, clean_outputs_path};
 use crate::render::{self, Renderer};
 use crate::report::{Diagnostic, Place};
 use crate::workload::Workload;
@@ -177,8 +177,12 @@ impl<'c> Injector<'c> {
         let outputs_path = match outputs {
             None => None,
             Some(i) => {
-                let context =
-                    json!({"namespace": namespace, "name": workload.name, "kind": workload.kind});
+                let run = if workload.run.is_some() {
+                    RUN_REFERENCE
+                } else {
+                    ""
+                };
+                let context = json!({"namespace": namespace, "name": workload.name, "kind": workload.kind, "run": run});
                 let below = self.outputs_template.render(&context).map_err(|e| {
                     Diagnostic::error(
                         Place::default(),
@@ -186,7 +190,7 @@ impl<'c> Injector<'c> {
                     )
                 })?;
                 let root = self.entries[i].entry.run_path().trim_end_matches('/');
-                Some(format!("{root}/{}", below.trim_start_matches('/')))
+                Some(format!("{root}/{}", clean_outputs_path(&below)))
             }
         };
         let selected: Selected = (data.clone(), outputs);
@@ -290,6 +294,10 @@ impl<'c> Injector<'c> {
                 context,
             )
             .map_err(|m| Diagnostic::error(Place::default(), m))?;
+        let env = match (&workload.run, &outputs_path) {
+            (Some(label), Some(path)) if path.contains(RUN_REFERENCE) => run_env(label, env),
+            _ => env,
+        };
         let plan = WorkloadPlan {
             kind: workload.kind.clone(),
             namespace,
@@ -343,4 +351,14 @@ impl<'c> Injector<'c> {
         }
         Ok(())
     }
+}
+
+/// `env` after the variable `{{run}}` refers to (read from the pod field `field`): Kubernetes
+/// expands `$(STOWAGE_RUN)` only in values after its definition.
+fn run_env(field: &str, env: Vec<Value>) -> Vec<Value> {
+    let run = json!({
+        "name": RUN_ENV,
+        "valueFrom": {"fieldRef": {"fieldPath": field}},
+    });
+    std::iter::once(run).chain(env).collect()
 }

@@ -8,7 +8,7 @@ use crate::config::{DataPick, OutputsPick, Role, WorkloadFacts, WorkloadRule};
 use crate::post_render::HELM_HOOK;
 use crate::report::{Diagnostic, Place, did_you_mean};
 use crate::workload::{Workload, string_at};
-use crate::yaml::Tree;
+use crate::yaml::{NodeId, Tree};
 
 use super::Injector;
 
@@ -50,15 +50,7 @@ impl Injector<'_> {
         let rule = matched.map(|(_, r)| r);
         // Each value with its line, so a bad one is reported where it is written.
         let mut found: HashMap<&str, (String, usize)> = HashMap::new();
-        let mut holders = vec![workload.object];
-        holders.extend(workload.pod_specs.iter().map(|p| p.template));
-        for holder in holders {
-            let Some(annotations) = tree
-                .get(holder, "metadata")
-                .and_then(|m| tree.get(m, "annotations"))
-            else {
-                continue;
-            };
+        for annotations in maps(tree, workload, false) {
             // A misspelt stowage annotation would otherwise be ignored, and the workload would get
             // the defaults.
             const KNOWN: [&str; 3] = [ANNOTATION_DATA, ANNOTATION_OUTPUTS, ANNOTATION_INJECT];
@@ -228,13 +220,8 @@ impl Injector<'_> {
             return None;
         }
         let mut labels: Vec<(&str, &str)> = Vec::new();
-        for holder in
-            std::iter::once(workload.object).chain(workload.pod_specs.iter().map(|p| p.template))
-        {
-            let map = tree
-                .get(holder, "metadata")
-                .and_then(|m| tree.get(m, "labels"));
-            for (k, v) in map.and_then(|m| tree.entries(m)).unwrap_or(&[]) {
+        for map in maps(tree, workload, true) {
+            for (k, v) in tree.entries(map).unwrap_or(&[]) {
                 if let (Some(k), Some(v)) = (tree.as_str(*k), tree.as_str(*v)) {
                     labels.push((k, v));
                 }
@@ -286,4 +273,24 @@ fn unknown_name(annotation: &str, name: &str, role: Role, known: &[&str]) -> Str
         m.push_str(&format!("; did you mean `{s}`?"));
     }
     m
+}
+
+/// The annotations (or labels) of the object and of its pods, in that order: the pods' win.
+fn maps(tree: &Tree, workload: &Workload, labels: bool) -> Vec<NodeId> {
+    let get = |at: NodeId, keys: &[&str]| keys.iter().try_fold(at, |at, key| tree.get(at, key));
+    let own: &[&str] = if labels {
+        &["metadata", "labels"]
+    } else {
+        &["metadata", "annotations"]
+    };
+    let mut out: Vec<NodeId> = get(workload.object, own).into_iter().collect();
+    for m in workload.pods.iter().flat_map(|p| &p.metadata) {
+        let found = if labels {
+            get(m.at, &m.labels())
+        } else {
+            get(m.at, m.annotations)
+        };
+        out.extend(found);
+    }
+    out
 }

@@ -266,7 +266,7 @@ pub fn post_render(
         docs[*i].class == Class::Object
             && kinds[*i]
                 .as_deref()
-                .is_some_and(|k| workload::may_hold_workloads(k, &config.workload_kinds))
+                .is_some_and(|k| workload::may_hold_workloads(k, config.kinds()))
     };
     // Workloads using a bucket's Secret or an S3 claim are checked against what the stream holds.
     let track_uses = config

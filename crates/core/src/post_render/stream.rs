@@ -203,7 +203,7 @@ impl<'s> Stream<'s> {
             let parsed_in_pass_1 = yaml_errors.iter().any(|(j, _)| *j == i);
             let may_hold = kinds[i]
                 .as_deref()
-                .is_some_and(|k| workload::may_hold_workloads(k, &[]));
+                .is_some_and(|k| workload::may_hold_workloads(k, Default::default()));
             if doc.class == Class::Object
                 && may_hold
                 && !parsed_in_pass_1

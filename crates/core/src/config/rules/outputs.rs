@@ -2,7 +2,9 @@
 
 use super::{Checker, path_of};
 use crate::config::raw::RawEntry;
-use crate::config::{DEFAULT_OUTPUTS_PATH, Entry, OUTPUTS_PATH_VARIABLES};
+use crate::config::{
+    DEFAULT_OUTPUTS_PATH, Entry, OUTPUTS_PATH_VARIABLES, RUN_REFERENCE, clean_outputs_path,
+};
 use crate::k8s;
 use crate::report;
 
@@ -75,15 +77,25 @@ impl Checker<'_> {
             let mut hb = handlebars::Handlebars::new();
             hb.set_strict_mode(true);
             hb.register_escape_fn(handlebars::no_escape);
-            let sample = serde_json::json!({"namespace": "team-a", "name": "train", "kind": "Job"});
-            match hb.render_template(template, &sample) {
-                Err(e) => self.error(at, format!("`outputsPath` does not render: {e}"), None),
-                Ok(p) if p.is_empty() || p.starts_with('/') || k8s::has_backsteps(&p) => self.error(
-                    at,
-                    format!("`outputsPath` must render to a relative path below the outputs root, but renders `{p}` for a Job `train` in namespace `team-a`"),
-                    Some(format!("e.g. `{DEFAULT_OUTPUTS_PATH}`")),
-                ),
-                Ok(_) => {}
+            for (kind, name, run) in [("Job", "train", RUN_REFERENCE), ("Deployment", "api", "")] {
+                let sample = serde_json::json!({"namespace": "team-a", "name": name, "kind": kind, "run": run});
+                let problem = match hb.render_template(template, &sample) {
+                    Err(e) => Some(format!("`outputsPath` does not render: {e}")),
+                    Ok(p)
+                        if p.starts_with('/')
+                            || clean_outputs_path(&p).is_empty()
+                            || k8s::has_backsteps(&p) =>
+                    {
+                        Some(format!(
+                            "`outputsPath` must render to a relative path below the outputs root, but renders `{p}` for a {kind} `{name}` in namespace `team-a`"
+                        ))
+                    }
+                    Ok(_) => None,
+                };
+                if let Some(problem) = problem {
+                    self.error(at, problem, Some(format!("e.g. `{DEFAULT_OUTPUTS_PATH}`")));
+                    break;
+                }
             }
         }
         template.to_string()

@@ -44,9 +44,15 @@ fn outputs_path_template() {
         "did you mean `name`?",
     );
     only_error_at(
-        "outputsPath: '{{run.uuid}}'",
+        "outputsPath: '{{uuid}}'",
         "persistence.outputsPath",
-        "`namespace`, `name`, `kind`",
+        "`namespace`, `name`, `kind`, `run`",
+    );
+    // `{{run}}` alone is empty for a long-running workload.
+    only_error_at(
+        "outputsPath: '{{run}}'",
+        "persistence.outputsPath",
+        "renders `` for a Deployment `api`",
     );
     only_error_at(
         "outputsPath: '{{namespace'",

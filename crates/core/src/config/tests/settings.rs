@@ -40,17 +40,44 @@ fn on_conflict_and_containers() {
 #[test]
 fn workload_kinds() {
     let (config, _) = ok(
-        "workloadKinds:\n- {apiVersion: argoproj.io/v1alpha1, kind: Workflow, podSpecPaths: ['spec.templates[].podSpecPatch']}\n- {kind: PyTorchJob, podSpecPaths: [spec.pytorchReplicaSpecs.Master.template.spec, spec.pytorchReplicaSpecs.Worker.template.spec]}",
+        "workloadKinds:\n- {apiVersion: example.com/v1, kind: Pipeline, volumesPath: spec.volumes, containerPaths: ['spec.steps[].container'], runLabel: example.com/run-id}\n- {kind: TrainJob, podSpecPaths: ['spec.replicaSpecs.*.template.spec']}",
     );
     assert_eq!(
         config.workload_kinds[0],
         WorkloadKind {
-            api_version: Some("argoproj.io/v1alpha1".into()),
-            kind: "Workflow".into(),
-            pod_spec_paths: vec!["spec.templates[].podSpecPatch".into()],
+            api_version: Some("example.com/v1".into()),
+            kind: "Pipeline".into(),
+            pod_spec_paths: vec![],
+            volumes_path: Some("spec.volumes".into()),
+            container_paths: vec!["spec.steps[].container".into()],
+            run_label: Some("example.com/run-id".into()),
         }
     );
     assert_eq!(config.workload_kinds[1].api_version, None);
+    assert_eq!(
+        config.workload_kinds[1].pod_spec_paths,
+        ["spec.replicaSpecs.*.template.spec"]
+    );
+    only_error_at(
+        "workloadKinds: [{kind: W, podSpecPaths: [spec], volumesPath: spec.volumes, containerPaths: [spec.c]}]",
+        "persistence.workloadKinds[0]",
+        "not both",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: W, volumesPath: spec.volumes}]",
+        "persistence.workloadKinds[0]",
+        "needs `containerPaths` beside `volumesPath`",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: W, volumesPath: spec.vols, containerPaths: [spec.c]}]",
+        "persistence.workloadKinds[0].volumesPath",
+        "`volumes` list",
+    );
+    only_error_at(
+        "workloadKinds: [{kind: W, podSpecPaths: [spec], runLabel: 'a b'}]",
+        "persistence.workloadKinds[0].runLabel",
+        "label key",
+    );
     only_error_at(
         "workloadKinds: [{kind: Workflow}]",
         "persistence.workloadKinds[0]",
@@ -89,15 +116,15 @@ fn workload_kinds() {
     // `apiVersion: ''` is absent: any group.
     let (config, _) = ok("workloadKinds: [{apiVersion: '', kind: Workflow, podSpecPaths: [spec]}]");
     assert_eq!(config.workload_kinds[0].api_version, None);
-    // A built-in kind in its own group never reads these paths.
+    // A configured kind takes the place of the built-in one of its apiVersion, with a note.
     let (_, diags) = ok(
         "workloadKinds: [{apiVersion: apps/v1, kind: Deployment, podSpecPaths: [spec.template.spec]}]",
     );
     find(
         &diags,
-        Severity::Warning,
+        Severity::Note,
         "persistence.workloadKinds[0]",
-        "built-in",
+        "take the place of stowage's own",
     );
     let (_, diags) = ok("workloadKinds: [{kind: Job, podSpecPaths: [spec.template.spec]}]");
     assert!(
@@ -142,4 +169,18 @@ fn env_names() {
         "`CREDS_A` would be injected twice",
     );
     assert_eq!(errors(&diags).len(), 1);
+}
+
+#[test]
+fn disabled_kinds() {
+    let (config, _) = ok("disabledKinds: [RayCluster.ray.io, Job.batch.volcano.sh, Pod]");
+    assert_eq!(
+        config.disabled_kinds,
+        ["RayCluster.ray.io", "Job.batch.volcano.sh", "Pod"]
+    );
+    only_error_at(
+        "disabledKinds: [RayCluster.ray]",
+        "persistence.disabledKinds[0]",
+        "not a built-in workload kind",
+    );
 }

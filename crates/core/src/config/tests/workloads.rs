@@ -284,7 +284,7 @@ fn kinds_stowage_never_injects_into_are_a_warning() {
         "persistence.workloads[0].match.kind",
         "did you mean `Deployment`?",
     );
-    let (_, diags) = ok(&with("- {match: {kind: [Job, Workflow]}, data: none}\n"));
+    let (_, diags) = ok(&with("- {match: {kind: [Job, Pipeline]}, data: none}\n"));
     find(
         &diags,
         Severity::Warning,
