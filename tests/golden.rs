@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 mod common;
-use common::check_file;
+use common::{check_file, only_inserts};
 
 fn stowage(args: &[String], stdin: &[u8]) -> (Vec<u8>, String, i32) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -36,12 +36,6 @@ fn case_args(dir: &Path) -> Vec<String> {
         );
     }
     args
-}
-
-/// The input's characters appear in the output in order: the output only inserted.
-fn only_inserts(input: &str, output: &str) -> bool {
-    let mut out = output.chars();
-    input.chars().all(|c| out.any(|o| o == c))
 }
 
 #[test]

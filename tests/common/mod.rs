@@ -100,6 +100,12 @@ pub fn succeeds(r: &Run) -> String {
     String::from_utf8(r.stdout.clone()).expect("UTF-8 output")
 }
 
+/// The input's characters appear in the output in order: the output only inserted.
+pub fn only_inserts(input: &str, output: &str) -> bool {
+    let mut out = output.chars();
+    input.chars().all(|c| out.any(|o| o == c))
+}
+
 /// Expected files are written only with `STOWAGE_BLESS=1` (then read the `git diff` of testdata/).
 pub fn bless() -> bool {
     std::env::var_os("STOWAGE_BLESS").is_some()

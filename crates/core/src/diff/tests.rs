@@ -65,3 +65,54 @@ fn colour_only_when_asked() {
     assert!(human(&r, Style { color: true }).contains("\x1b[31m-"));
     assert!(markdown(&r).contains("| **danger** | c |"));
 }
+
+/// The outputs path of the one container of `plan`, with env `env` (flow YAML).
+fn outputs_path(env: &str) -> Option<String> {
+    let text = POD.replace("CLAIM", "a").replace(
+        "[{name: POLYAXON_RUN_OUTPUTS_PATH, value: /out/default/p}]",
+        env,
+    );
+    plan(&text).workloads[0].containers[0].outputs_path.clone()
+}
+
+#[test]
+fn env_references_read_as_kubernetes_expands_them() {
+    let run = "{name: STOWAGE_RUN, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['batch.kubernetes.io/controller-uid']\"}}}";
+    let uses = "{name: POLYAXON_RUN_OUTPUTS_PATH, value: /out/p/$(STOWAGE_RUN)}";
+    assert_eq!(
+        outputs_path(&format!("[{run}, {uses}]")).unwrap(),
+        "/out/p/<label batch.kubernetes.io/controller-uid>"
+    );
+    // Defined after its use, or not at all: left as written. `$$` is a `$`.
+    assert_eq!(
+        outputs_path(&format!("[{uses}, {run}]")).unwrap(),
+        "/out/p/$(STOWAGE_RUN)"
+    );
+    let annotation = "{name: R, valueFrom: {fieldRef: {fieldPath: \"metadata.annotations['scheduling.k8s.io/group-name']\"}}}";
+    assert_eq!(
+        outputs_path(&format!(
+            "[{annotation}, {{name: B, value: base}}, {{name: POLYAXON_RUN_OUTPUTS_PATH, value: '/out/$(B)/$$(B)/$(R)'}}]"
+        ))
+        .unwrap(),
+        "/out/base/$(B)/<annotation scheduling.k8s.io/group-name>"
+    );
+}
+
+#[test]
+fn a_run_directory_added_is_info_and_removed_a_warning() {
+    let run = "{name: STOWAGE_RUN, valueFrom: {fieldRef: {fieldPath: \"metadata.labels['batch.kubernetes.io/controller-uid']\"}}}";
+    let per_run = POD.replace("CLAIM", "a").replace(
+        "[{name: POLYAXON_RUN_OUTPUTS_PATH, value: /out/default/p}]",
+        &format!(
+            "[{run}, {{name: POLYAXON_RUN_OUTPUTS_PATH, value: /out/default/p/$(STOWAGE_RUN)}}]"
+        ),
+    );
+    let shared = POD.replace("CLAIM", "a");
+    let level = |old: &str, new: &str| compare(&plan(old), &plan(new)).highest();
+    assert_eq!(level(&shared, &per_run), Some(Level::Info));
+    assert_eq!(level(&per_run, &shared), Some(Level::Warning));
+    assert_eq!(level(&per_run, &per_run), None);
+    // Another base is a move, run directory or not.
+    let moved = per_run.replace("/out/default/p/", "/out/other/p/");
+    assert_eq!(level(&per_run, &moved), Some(Level::Danger));
+}

@@ -125,8 +125,19 @@ impl Injector<'_> {
                 .get(c.node, "name")
                 .and_then(|n| tree.as_str(n))
                 .unwrap_or("");
+            // A set of containers (an Argo containerSet) is chosen when one of them is.
+            let name_of = |node: NodeId| tree.get(node, "name").and_then(|n| tree.as_str(n));
+            let names: Vec<&str> = match (c.env, tree.get(c.node, "containers")) {
+                (false, Some(list)) => tree
+                    .items(list)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|m| name_of(*m))
+                    .collect(),
+                _ => vec![cname],
+            };
             if let Some(only) = &plan.containers
-                && !only.iter().any(|n| n == cname)
+                && !only.iter().any(|n| names.contains(&n.as_str()))
             {
                 continue;
             }
