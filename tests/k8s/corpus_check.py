@@ -2,7 +2,8 @@
 """Run stowage over a corpus of real manifests and judge every output.
 
     corpus_check.py --bin target/release/stowage --values testdata/config/full-example.yaml \
-        [--expect-fail testdata/corpus/expect-fail.txt] [--kube-version X.Y] [--no-idempotence] DIR
+        [--expect-fail testdata/corpus/expect-fail.txt] [--kube-version X.Y] [--no-idempotence] \
+        [--crds .tools/crds] DIR
 
 For every manifest file under DIR (not *.md, not expect-fail.txt, LICENSE/NOTICE, polyaxon-values/):
   `BIN post-render --values VALUES < FILE`, then
@@ -12,7 +13,9 @@ For every manifest file under DIR (not *.md, not expect-fail.txt, LICENSE/NOTICE
       `(line L) ... re-emitted` for that document, re-emitted with every value kept; added
       ones are PV/PVC;
   (c) every edited workload (and added object) passes validate.py --strict, except problems the
-      input document already had (reported as notes);
+      input document already had (reported as notes); with --crds DIR, an edited workload of a
+      CRD kind (validate.CRD_WORKLOAD_KINDS) passes crd_check.py against the CRDs in DIR, except
+      problems its input had;
   (d) stowage on its own output changes nothing (idempotence, docs/design.md).
 Files listed in the expect-fail file (`relative/path  reason`) must instead exit 1 with empty stdout.
 
@@ -29,6 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import crd_check  # noqa: E402
 import streams  # noqa: E402
 import validate as kval  # noqa: E402
 
@@ -129,6 +133,8 @@ def check_file(path: Path, rel: str, args, expect_fail: dict[str, str]) -> tuple
             notes.append(f"input document {i + 1} {kval.describe(before)}: no schema, not validated")
         for p in old:
             notes.append(f"input document {i + 1} {kval.describe(before)} already had: {p}")
+        for p in crd_problems(args, before, after):
+            problems.append(f"output document {j + 1}: invalid against its CRD after edit: {p}")
     for j in cmp.added:
         obj = streams.chunk_object(b[j])
         try:
@@ -162,6 +168,30 @@ def check_file(path: Path, rel: str, args, expect_fail: dict[str, str]) -> tuple
     return problems, notes, stats
 
 
+def crd_problems(args, before, after) -> list[str]:
+    """Problems of the edited CRD workloads in `after` against their CRDs that `before` lacked."""
+    if args.crds is None:
+        return []
+    def items(o):
+        if isinstance(o, dict) and kval.is_list_kind(o.get("kind")) and isinstance(o.get("items"), list):
+            return o["items"]
+        return [o]
+    out = []
+    for b, a in zip(items(before), items(after)):
+        gv = crd_check.split_api_version(a.get("apiVersion")) if isinstance(a, dict) else None
+        if gv is None or (gv[0], a.get("kind")) not in kval.CRD_WORKLOAD_KINDS:
+            continue
+        if args.crd_set is None:
+            args.crd_set = crd_check.load_crds(args.crds)
+        version = args.crd_set.versions.get((gv[0], gv[1], a.get("kind")))
+        if version is None:
+            continue  # a version stowage leaves alone (with a note)
+        old = set(crd_check.object_problems(b, version)[0]) if isinstance(b, dict) else set()
+        out += [f"{crd_check.describe(a)} {path}: {msg}"
+                for path, msg in crd_check.object_problems(a, version)[0] if (path, msg) not in old]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dir", type=Path)
@@ -170,8 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--expect-fail", type=Path, default=None)
     ap.add_argument("--kube-version", default=None)
     ap.add_argument("--no-idempotence", dest="idempotence", action="store_false")
+    ap.add_argument("--crds", type=Path, default=None,
+                    help="validate edited CRD workloads against the CRDs here (scripts/setup-tools: .tools/crds)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print notes and stowage's stderr")
     args = ap.parse_args(argv)
+    args.crd_set = None
     args.kube_version = args.kube_version or kval.latest_version()
 
     for what, p in (("binary", args.bin), ("values file", args.values), ("corpus dir", args.dir)):

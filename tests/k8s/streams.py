@@ -65,11 +65,10 @@ def is_workload(obj: Any) -> bool:
     """A workload kind, or a List holding at least one workload item."""
     if not isinstance(obj, dict):
         return False
-    kind = obj.get("kind")
-    if kind in kval.WORKLOAD_KINDS:
+    if kval.is_workload_object(obj):
         return True
-    if kval.is_list_kind(kind) and isinstance(obj.get("items"), list):
-        return any(isinstance(i, dict) and i.get("kind") in kval.WORKLOAD_KINDS for i in obj["items"])
+    if kval.is_list_kind(obj.get("kind")) and isinstance(obj.get("items"), list):
+        return any(kval.is_workload_object(i) for i in obj["items"])
     return False
 
 

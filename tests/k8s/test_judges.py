@@ -1,4 +1,4 @@
-"""Self-tests of the python judges (validate.py, streams.py, corpus_check.py).
+"""Self-tests of the python judges (validate.py, streams.py, corpus_check.py, crd_check.py).
 
 Run: .venv/bin/python -m pytest -q tests/k8s
 """
@@ -18,6 +18,7 @@ CORPUS = ROOT / "testdata" / "corpus"
 sys.path.insert(0, str(HERE))
 
 import kubernetes_validate.utils as kv  # noqa: E402
+import crd_check  # noqa: E402
 import streams  # noqa: E402
 import validate  # noqa: E402
 
@@ -431,3 +432,279 @@ def test_kpt_check_accepts_insertions_only():
     assert kpt_check.only_insertions(before, "a:\n  env: [{x: 1}]\n  b: 1\n  c: 2\n") == []
     assert kpt_check.only_insertions(before, "a:\n  env: []\n  b: 2\n") == ["line 3:   b: 1"]
     assert kpt_check.only_insertions(before, "a:\n  b: 1\n") == ["line 2:   env: []"]
+
+
+# --- crd_check.py -------------------------------------------------------------------------------
+
+# A tiny CRD (so these tests need no .tools): one served version, one unserved.
+WIDGET_CRD = doc("""
+    apiVersion: apiextensions.k8s.io/v1
+    kind: CustomResourceDefinition
+    metadata: {name: widgets.example.com}
+    spec:
+      group: example.com
+      names: {kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}
+      scope: Namespaced
+      versions:
+      - name: v1
+        served: true
+        storage: true
+        schema:
+          openAPIV3Schema:
+            type: object
+            properties:
+              apiVersion: {type: string}
+              kind: {type: string}
+              metadata: {type: object}
+              spec:
+                type: object
+                required: [size, mode]
+                properties:
+                  size: {type: integer, minimum: 1}
+                  mode: {type: string, enum: [fast, slow], default: fast}
+                  note: {type: string, nullable: true}
+                  label: {type: string}
+                  port:
+                    x-kubernetes-int-or-string: true
+                    anyOf: [{type: integer}, {type: string}]
+                  extra:
+                    type: object
+                    x-kubernetes-preserve-unknown-fields: true
+                    properties:
+                      known: {type: integer}
+                  tags:
+                    type: array
+                    x-kubernetes-list-type: set
+                    items: {type: string}
+                  ports:
+                    type: array
+                    x-kubernetes-list-type: map
+                    x-kubernetes-list-map-keys: [port, protocol]
+                    items:
+                      type: object
+                      required: [port]
+                      properties:
+                        port: {type: integer}
+                        protocol: {type: string, default: TCP}
+                  since: {type: string, format: date-time}
+                  id: {type: string, pattern: '^[a-z]+$'}
+                  marker: {type: object}
+      - name: v1beta1
+        served: false
+        storage: false
+        schema:
+          openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+    """)
+
+WIDGET = doc("""
+    apiVersion: example.com/v1
+    kind: Widget
+    metadata:
+      name: w
+      labels: {app: w}
+    spec:
+      size: 3
+      note: null
+      port: 8080
+      extra: {anything: [1, 2], known: 2}
+      tags: [a, b]
+      ports: [{port: 80}, {port: 80, protocol: UDP}]
+      since: "2024-05-06T07:08:09Z"
+      id: abc
+      marker: {}
+    """)
+
+
+@pytest.fixture
+def widget_crds(tmp_path):
+    d = tmp_path / "crds"
+    d.mkdir()
+    (d / "example.com_widgets.yaml").write_text(WIDGET_CRD)
+    return d
+
+
+def _crd_check(crds, *texts: str, files: list | None = None) -> subprocess.CompletedProcess:
+    paths = list(files or [])
+    for i, t in enumerate(texts):
+        p = crds.parent / f"in{i}.yaml"
+        p.write_text(t)
+        paths.append(str(p))
+    return subprocess.run([sys.executable, str(HERE / "crd_check.py"), "--crds", str(crds), *paths],
+                          capture_output=True, text=True)
+
+
+def _widget_problems(crds, text: str) -> tuple[list[str], list[str]]:
+    """(failure lines without the file/document prefix, notes) for one Widget document."""
+    r = crd_check.check_text(text, "t", crd_check.load_crds(crds))
+    assert r.checked == 1, r
+    assert all(line.startswith("t: document 1 Widget/") for line in r.lines + r.notes), r.lines
+    return [line.split(": ", 2)[2] for line in r.lines], [n.split(": ", 2)[2] for n in r.notes]
+
+
+def test_crd_check_valid_object_passes(widget_crds):
+    r = _crd_check(widget_crds, WIDGET + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n")
+    assert r.returncode == 0 and r.stdout == "", r
+    assert r.stderr.startswith("crd_check: 1 object valid against 1 CRD schema "
+                               "(1 document of other kinds not checked: ConfigMap v1×1; 1 empty)"), r.stderr
+    # `mode` is required but has a default: the server defaults it before validating
+    assert "mode:" not in WIDGET
+
+
+def test_crd_check_unknown_fields_are_refused(widget_crds):
+    bad = WIDGET.replace("  size: 3\n", "  size: 3\n  sise: 4\n").replace("marker: {}", "marker: {x: 1}")
+    bad = bad.replace("{port: 80}", "{port: 80, hostPort: 8}") + "status: {}\n"
+    out, _ = _widget_problems(widget_crds, bad)
+    assert out == ['spec.marker.x: unknown field "spec.marker.x"',
+                   'spec.ports[0].hostPort: unknown field "spec.ports[0].hostPort"',
+                   'spec.sise: unknown field "spec.sise"',
+                   'status: unknown field "status"'], out
+    r = _crd_check(widget_crds, WIDGET, bad)
+    assert r.returncode == 1 and r.stdout.splitlines()[0].endswith(
+        'in1.yaml: document 1 Widget/w: spec.marker.x: unknown field "spec.marker.x"'), r.stdout
+    assert "crd_check: 1 of 2 objects invalid" in r.stderr, r.stderr
+
+
+def test_crd_check_wrong_types_and_values_are_refused(widget_crds):
+    cases = {
+        "size: 3": ("size: '3'", "spec.size: '3' is not of type 'integer'"),
+        "size: 3\n": ("size: 0\n", "spec.size: 0 is less than the minimum of 1"),
+        "  size: 3\n": ("", "spec.size: Required value"),  # `mode` is required too, but defaulted
+        "tags: [a, b]": ("tags: a", "spec.tags: 'a' is not of type 'array'"),
+        "id: abc": ("id: \"abc\\n\"", "spec.id: 'abc\\n' does not match '^[a-z]+$'"),  # Go's `$`
+        'since: "2024-05-06T07:08:09Z"': ("since: yesterday", "spec.since: 'yesterday' is not a valid datetime"),
+        "note: null": ("mode: medium", "spec.mode: 'medium' is not one of ['fast', 'slow']"),
+        "metadata:\n  name: w\n  labels: {app: w}\n": ("metadata: [w]\n", "metadata: must be a mapping, not list"),
+    }
+    for old, (new, want) in cases.items():
+        assert old in WIDGET, old
+        out, _ = _widget_problems(widget_crds, WIDGET.replace(old, new))
+        assert len(out) == 1 and out[0].startswith(want), (new, out)
+    # YAML 1.1 like the Go decoders: `yes` is a boolean, a date a string, 2.0 an integer
+    out, _ = _widget_problems(widget_crds, WIDGET.replace("id: abc", "label: yes"))
+    assert out == ["spec.label: True is not of type 'string'"], out
+    assert _widget_problems(widget_crds, WIDGET.replace("size: 3", "size: 2.0").replace(
+        "note: null", "label: 2024-05-06"))[0] == []
+
+
+def test_crd_check_nullable_and_int_or_string(widget_crds):
+    assert _widget_problems(widget_crds, WIDGET) == ([], [])  # note: null is nullable
+    # a null the schema does not allow: the server drops it from a mapping (a note), keeps it in
+    # a list (an error)
+    out, notes = _widget_problems(widget_crds, WIDGET.replace("note: null", "label: null"))
+    assert out == [] and notes == ["spec.label: null for a field that is not nullable and has no default; "
+                                   "the API server drops it"], (out, notes)
+    out, _ = _widget_problems(widget_crds, WIDGET.replace("tags: [a, b]", "tags: [a, null]"))
+    assert out == ["spec.tags[1]: None is not of type 'string'"], out
+    for ok in ("port: http", "port: 0", "port: '8080'"):
+        assert _widget_problems(widget_crds, WIDGET.replace("port: 8080", ok))[0] == [], ok
+    for bad in ("port: 1.5", "port: true", "port: [1]"):
+        out, _ = _widget_problems(widget_crds, WIDGET.replace("port: 8080", bad))
+        # the type, and the anyOf of both types (kube-openapi also reports both)
+        assert out[0] == f"spec.port: {bad[6:].replace('true', 'True')} is not of type 'integer', 'string'", (bad, out)
+    out, _ = _widget_problems(widget_crds, WIDGET.replace("  port: 8080", "  size2: 1\n  port: null"))
+    assert out == ['spec.size2: unknown field "spec.size2"'], out
+
+
+def test_crd_check_preserve_unknown_fields(widget_crds):
+    """Extras are kept under x-kubernetes-preserve-unknown-fields; listed fields are still checked."""
+    extra = WIDGET.replace("extra: {anything: [1, 2], known: 2}", "extra: {a: {b: {c: 1}}, known: 2, z: null}")
+    assert _widget_problems(widget_crds, extra) == ([], [])
+    out, _ = _widget_problems(widget_crds, WIDGET.replace("known: 2", "known: two"))
+    assert out == ["spec.extra.known: 'two' is not of type 'integer'"], out
+
+
+def test_crd_check_list_types(widget_crds):
+    out, _ = _widget_problems(widget_crds, WIDGET.replace("tags: [a, b]", "tags: [a, b, a]"))
+    assert out == ['spec.tags[2]: Duplicate value: "a"'], out
+    # the default protocol (TCP) makes the two entries the same key
+    out, _ = _widget_problems(widget_crds, WIDGET.replace("protocol: UDP", "protocol: TCP"))
+    assert out == ['spec.ports[1]: Duplicate value: {"port": 80, "protocol": "TCP"}'], out
+
+
+def test_crd_check_unknown_or_unserved_version_is_refused(widget_crds):
+    for version in ("v2", "v1beta1"):
+        r = _crd_check(widget_crds, WIDGET.replace("example.com/v1", f"example.com/{version}"))
+        assert r.returncode == 1, r
+        assert r.stdout.endswith(f"document 1 Widget/w: apiVersion: example.com/{version} is not a served "
+                                 "version of Widget.example.com (served: v1)\n"), r.stdout
+    # another kind of the same group is not this CRD's business
+    r = _crd_check(widget_crds, WIDGET, WIDGET.replace("kind: Widget", "kind: Gadget"))
+    assert r.returncode == 0 and "Gadget example.com/v1×1" in r.stderr, r
+
+
+def test_crd_check_list_items_and_documents_are_numbered(widget_crds):
+    items = textwrap.indent(WIDGET, "  ").replace("  apiVersion: example.com/v1", "- apiVersion: example.com/v1", 1)
+    lst = "---\n# nothing\n---\napiVersion: v1\nkind: List\nitems:\n" + items
+    r = _crd_check(widget_crds, lst.replace("size: 3", "size: x"))
+    assert r.returncode == 1 and r.stdout.splitlines() == [
+        f"{widget_crds.parent / 'in0.yaml'}: document 2 item 1 Widget/w: spec.size: 'x' is not of type 'integer'"
+    ], r.stdout
+
+
+def test_crd_check_fails_loudly_when_nothing_is_checked(widget_crds, tmp_path):
+    cmd = [sys.executable, str(HERE / "crd_check.py"), "--crds", str(widget_crds)]
+    r = subprocess.run(cmd, capture_output=True, text=True)  # no FILE at all
+    assert r.returncode == 2 and "FILE" in r.stderr, r
+    r = _crd_check(widget_crds, "")  # an empty file
+    assert r.returncode == 1 and "nothing was checked" in r.stderr, r
+    r = _crd_check(widget_crds, DEPLOY)  # only other kinds
+    assert r.returncode == 1 and "nothing was checked" in r.stderr, r
+    r = _crd_check(widget_crds, WIDGET, files=[str(tmp_path / "missing.yaml")])
+    assert r.returncode == 2 and "missing.yaml" in r.stderr, r
+    r = _crd_check(widget_crds, WIDGET + "---\na: 1\na: 2\n")  # strict validation refuses duplicates
+    assert r.returncode == 1 and "found duplicate key 'a'" in r.stdout, r
+
+
+def test_crd_check_needs_crds(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = _crd_check(empty, WIDGET)
+    assert r.returncode == 2 and "no CustomResourceDefinition" in r.stderr, r
+    r = _crd_check(tmp_path / "absent", WIDGET)
+    assert r.returncode == 2 and "not a directory" in r.stderr, r
+    (empty / "x.yaml").write_text(DEPLOY)
+    r = _crd_check(empty, WIDGET)
+    assert r.returncode == 2 and "is not an apiextensions.k8s.io/v1 CustomResourceDefinition" in r.stderr, r
+
+
+def test_crd_check_go_regexps():
+    rx = crd_check.go_regexp
+    assert not rx("^a$").search("a\n") and rx("^a$").search("a")
+    assert rx("[$]").search("$") and rx(r"\$").search("$") and not rx(r"^\d$").search("٣")
+    assert crd_check.is_date_time("2024-01-02t03:04:05.1+01:00") and not crd_check.is_date_time("2024-02-30T00:00:00Z")
+
+
+# The real CRDs (scripts/setup-tools copies them into .tools/crds) on the real examples.
+
+KINDS = ROOT / "testdata" / "kinds"
+
+
+@pytest.fixture(scope="module")
+def real_crds():
+    d = ROOT / ".tools" / "crds"
+    assert d.is_dir(), f"{d} missing: run scripts/setup-tools"
+    return crd_check.load_crds(d)
+
+
+def test_crd_check_upstream_examples_are_valid(real_crds):
+    """Every example in testdata/kinds (the projects' own) is valid against its project's CRD."""
+    files = sorted(f for f in KINDS.glob("*/*.yaml") if f.parent.name not in ("expected", "LICENSES"))
+    assert len(files) >= 32, files
+    used = set()
+    for f in files:
+        r = crd_check.check_text(f.read_text(), f.relative_to(KINDS).as_posix(), real_crds)
+        assert r.checked >= 1 and r.lines == [] and r.notes == [], (f, r.lines, r.notes)
+        used |= r.used
+    assert {(g, k) for g, _, k in used} == set(real_crds.kinds), used  # every kind has an example
+
+
+def test_crd_check_real_crds_catch_a_bad_pod_template(real_crds):
+    text = (KINDS / "kubeflow-training/pytorchjob-simple.yaml").read_text()
+    bad = text.replace("imagePullPolicy: Always", "imagePullPolicy: Always\n              volumeMount: []", 1)
+    bad = bad.replace("replicas: 1", "replicas: '1'", 1)
+    r = crd_check.check_text(bad, "p", real_crds)
+    assert r.lines == [
+        "p: document 1 PyTorchJob/pytorch-simple: spec.pytorchReplicaSpecs.Master.template.spec.containers[0]."
+        'volumeMount: unknown field "spec.pytorchReplicaSpecs.Master.template.spec.containers[0].volumeMount"',
+        "p: document 1 PyTorchJob/pytorch-simple: spec.pytorchReplicaSpecs.Master.replicas: "
+        "'1' is not of type 'integer'"], r.lines

@@ -60,6 +60,28 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
+# The CRD workload kinds stowage also injects into (README, "Workloads and runs"), by API group.
+# Kubernetes' schemas don't describe them: tests/k8s/crd_check.py validates them against the
+# projects' published CRDs.
+CRD_WORKLOAD_KINDS = frozenset({
+    ("kubeflow.org", k) for k in ("TFJob", "PyTorchJob", "XGBoostJob", "PaddleJob", "JAXJob", "MPIJob")
+} | {
+    ("jobset.x-k8s.io", "JobSet"), ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
+    ("batch.volcano.sh", "Job"), ("ray.io", "RayCluster"), ("ray.io", "RayJob"), ("ray.io", "RayService"),
+} | {
+    ("argoproj.io", k) for k in ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+} | {
+    ("sparkoperator.k8s.io", "SparkApplication"), ("sparkoperator.k8s.io", "ScheduledSparkApplication"),
+})
+
+
+def is_workload_object(obj: Any) -> bool:
+    """An object of a workload kind: a Kubernetes one, or a CRD one of its group."""
+    if not isinstance(obj, dict):
+        return False
+    kind = obj.get("kind")
+    group = str(obj.get("apiVersion") or "").rpartition("/")[0]
+    return kind in WORKLOAD_KINDS or (group, kind) in CRD_WORKLOAD_KINDS
 # Objects stowage may add to a stream (S3 buckets with `mount: csi`, docs/design.md).
 ADDED_KINDS = frozenset({"PersistentVolume", "PersistentVolumeClaim"})
 # Kinds whose metadata.name must be a DNS-1123 subdomain.
