@@ -116,3 +116,26 @@ fn a_run_directory_added_is_info_and_removed_a_warning() {
     let moved = per_run.replace("/out/default/p/", "/out/other/p/");
     assert_eq!(level(&per_run, &moved), Some(Level::Danger));
 }
+
+#[test]
+fn each_replica_type_is_compared_on_its_own() {
+    let job = |worker_claim: &str| {
+        format!(
+            "apiVersion: kubeflow.org/v1\nkind: PyTorchJob\nmetadata: {{name: mnist, namespace: ml}}\nspec:\n  pytorchReplicaSpecs:\n    Master:\n      template:\n        spec:\n          containers: [{{name: pytorch, volumeMounts: [{{name: o, mountPath: /out}}], env: [{{name: POLYAXON_RUN_OUTPUTS_PATH, value: /out/ml/mnist}}]}}]\n          volumes: [{{name: o, persistentVolumeClaim: {{claimName: a}}}}]\n    Worker:\n      template:\n        spec:\n          containers: [{{name: pytorch, volumeMounts: [{{name: o, mountPath: /out}}], env: [{{name: POLYAXON_RUN_OUTPUTS_PATH, value: /out/ml/mnist}}]}}]\n          volumes: [{{name: o, persistentVolumeClaim: {{claimName: {worker_claim}}}}}]\n"
+        )
+    };
+    let old = plan(&job("a"));
+    assert_eq!(old.workloads.len(), 2);
+    let r = compare(&old, &plan(&job("b")));
+    let titles: Vec<&str> = r
+        .workloads
+        .iter()
+        .filter(|w| !w.changes.is_empty())
+        .map(|w| w.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        ["PyTorchJob ml/mnist spec.pytorchReplicaSpecs.Worker.template.spec"]
+    );
+    assert_eq!(r.highest(), Some(Level::Danger));
+}
