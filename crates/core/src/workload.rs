@@ -304,20 +304,31 @@ fn pods_of(
         node: object,
         pointer: pointer.to_string(),
         field: String::new(),
-        parent: None,
     };
     let walk = |from: &Reached, path: &str, required: bool| -> Result<Vec<Reached>, Diagnostic> {
-        let steps: Vec<&str> = path.split('.').collect();
         let mut found = Vec::new();
-        walk(tree, from, &steps, required, &mut found)
-            .map_err(|(at, message)| error_at(tree, at, message))?;
+        // Room for the steps, so extending the buffers seldom reallocates.
+        let mut at = Reached {
+            node: from.node,
+            pointer: String::with_capacity(from.pointer.len() + 64),
+            field: String::with_capacity(from.field.len() + 64),
+        };
+        at.pointer.push_str(&from.pointer);
+        at.field.push_str(&from.field);
+        walk(tree, &mut at, path, required, &mut found)
+            .map_err(|(node, message)| error_at(tree, node, message))?;
         Ok(found)
     };
     let mut pods = Vec::new();
     match shape.pods {
         Pods::Specs(paths) => {
             for path in paths {
-                for spec in walk(&start, path, shape.required)? {
+                // The mapping above a pod spec is its template, whose metadata is the pod's.
+                let (to_template, spec_key) = path.rsplit_once('.').unwrap_or(("", path));
+                for template in walk(&start, to_template, shape.required)? {
+                    let Some(spec) = walk(&template, spec_key, shape.required)?.pop() else {
+                        continue;
+                    };
                     mapping(tree, &spec)?;
                     let mut containers = Vec::new();
                     for (list, init) in [("initContainers[]", true), ("containers[]", false)] {
@@ -325,16 +336,15 @@ fn pods_of(
                             containers.push(container(tree, c, init, (true, true))?);
                         }
                     }
-                    let template = spec.parent.clone().expect("a pod spec path has a step");
                     pods.push(Pod {
                         spec: spec.node,
                         spec_pointer: spec.pointer,
                         field: spec.field,
                         containers,
                         metadata: vec![Metadata {
-                            at: template.0,
-                            pointer: template.1,
-                            field: template.2,
+                            at: template.node,
+                            pointer: template.pointer,
+                            field: template.field,
                             annotations: &["metadata", "annotations"],
                         }],
                     });
@@ -349,11 +359,7 @@ fn pods_of(
         } => {
             // The mapping holding the volumes list is the pod's.
             let holder = volumes.rsplit_once('.').map_or("", |(h, _)| h);
-            let Some(spec) = (if holder.is_empty() {
-                Some(start.clone())
-            } else {
-                walk(&start, holder, false)?.pop()
-            }) else {
+            let Some(spec) = walk(&start, holder, false)?.pop() else {
                 return Ok(pods);
             };
             mapping(tree, &spec)?;
@@ -424,88 +430,90 @@ fn mapping(tree: &Tree, r: &Reached) -> Result<(), Diagnostic> {
     }
 }
 
-/// A node a path leads to, with the mapping it was taken from (its node, pointer and field).
+/// A node a path leads to, with its JSON pointer and its field path for messages.
 #[derive(Clone)]
 struct Reached {
     node: NodeId,
     pointer: String,
     field: String,
-    parent: Option<(NodeId, String, String)>,
 }
 
-/// Follow `steps` from `from`: a key, a key with `[]` (every item of its list) or `*` (every
-/// value of the mapping). A missing or null step (or end) ends the walk there, or is an error
-/// when `required`; a step into something that is not a mapping or list is an error with its
-/// line.
+/// Follow `path` (dotted steps) from `at`: a key, a key with `[]` (every item of its list) or `*`
+/// (every value of the mapping), adding what it reaches to `out`. A missing or null step (or end)
+/// ends the walk there, or is an error when `required`; a step into something that is not a
+/// mapping or list is an error with its line. `at`'s pointer and field are extended for each step
+/// and cut back after it, so only what is reached is copied.
 fn walk(
     tree: &Tree,
-    from: &Reached,
-    steps: &[&str],
+    at: &mut Reached,
+    path: &str,
     required: bool,
     out: &mut Vec<Reached>,
 ) -> Result<(), (NodeId, String)> {
-    let Some((step, rest)) = steps.split_first() else {
-        if required || !tree.is_null(from.node) {
-            out.push(from.clone());
+    if path.is_empty() {
+        if required || !tree.is_null(at.node) {
+            out.push(at.clone());
         }
         return Ok(());
-    };
-    let node = from.node;
-    if tree.entries(node).is_none() {
+    }
+    let (step, rest) = path.split_once('.').unwrap_or((path, ""));
+    let node = at.node;
+    let Some(entries) = tree.entries(node) else {
         if tree.is_null(node) && !required {
             return Ok(());
         }
-        return Err((node, format!("`{}` is not a mapping", from.field)));
-    }
-    let parent = Some((node, from.pointer.clone(), from.field.clone()));
-    if *step == "*" {
-        for (k, v) in tree.entries(node).unwrap_or(&[]) {
-            let key = tree.as_str(*k).unwrap_or_default();
-            let next = Reached {
-                node: *v,
-                pointer: pointer_to(&from.pointer, &[&escape(key)]),
-                field: join(&from.field, key),
-                parent: parent.clone(),
-            };
-            walk(tree, &next, rest, required, out)?;
+        return Err((node, format!("`{}` is not a mapping", at.field)));
+    };
+    let (pointer_len, field_len) = (at.pointer.len(), at.field.len());
+    let mut into = |at: &mut Reached, child: NodeId, key: &str, index: Option<usize>| {
+        at.node = child;
+        at.pointer.push('/');
+        at.pointer.push_str(&escape(key));
+        if !at.field.is_empty() {
+            at.field.push('.');
+        }
+        at.field.push_str(key);
+        if let Some(i) = index {
+            let i = i.to_string();
+            at.pointer.push('/');
+            at.pointer.push_str(&i);
+            at.field.push('[');
+            at.field.push_str(&i);
+            at.field.push(']');
+        }
+        let r = walk(tree, at, rest, required, out);
+        at.node = node;
+        at.pointer.truncate(pointer_len);
+        at.field.truncate(field_len);
+        r
+    };
+    if step == "*" {
+        for (k, v) in entries {
+            into(at, *v, tree.as_str(*k).unwrap_or_default(), None)?;
         }
         return Ok(());
     }
     let (key, every) = match step.strip_suffix("[]") {
         Some(k) => (k, true),
-        None => (*step, false),
+        None => (step, false),
     };
-    let field = join(&from.field, key);
     let Some(child) = tree.get(node, key) else {
-        return match required {
-            true => Err((node, format!("`{field}` is missing"))),
-            false => Ok(()),
-        };
+        if !required {
+            return Ok(());
+        }
+        return Err((node, format!("`{}` is missing", join(&at.field, key))));
     };
-    let pointer = pointer_to(&from.pointer, &[&escape(key)]);
     if !every {
-        let next = Reached {
-            node: child,
-            pointer,
-            field,
-            parent,
-        };
-        return walk(tree, &next, rest, required, out);
+        return into(at, child, key, None);
     }
     if tree.is_null(child) {
         return Ok(());
     }
     let Some(items) = tree.items(child) else {
-        return Err((child, format!("`{field}` is not a list")));
+        return Err((child, format!("`{}` is not a list", join(&at.field, key))));
     };
     for (i, item) in items.iter().enumerate() {
-        let next = Reached {
-            node: *item,
-            pointer: pointer_to(&pointer, &[&i.to_string()]),
-            field: format!("{field}[{i}]"),
-            parent: parent.clone(),
-        };
-        walk(tree, &next, rest, required, out)?;
+        into(at, *item, key, Some(i))?;
     }
     Ok(())
 }

@@ -202,6 +202,9 @@ pub const RUN_REFERENCE: &str = "$(STOWAGE_RUN)";
 /// A rendered outputs path with its empty segments dropped (`{{run}}` is empty for a long-running
 /// workload): `team-a/api/` → `team-a/api`.
 pub fn clean_outputs_path(rendered: &str) -> String {
+    if !rendered.contains("//") && !rendered.starts_with('/') && !rendered.ends_with('/') {
+        return rendered.to_string();
+    }
     rendered
         .split('/')
         .filter(|s| !s.is_empty())
