@@ -89,22 +89,27 @@ pub fn inject(
             }
         };
     let mut edits: Vec<Edit> = Vec::new();
+    // Each pod is planned on its own: a replica type's template may choose other entries.
     for w in &workloads {
-        let plan = match injector.plan(tree, w, source, &mut scratch.memo) {
-            Ok((plan, rule)) => {
-                out.rules.extend(rule);
-                match plan {
-                    Some(plan) => plan,
-                    None => continue,
-                }
-            }
-            Err(mut d) => {
-                d.place.line = d.place.line.or(Some(tree.node(w.object).line));
-                out.diagnostics.push(naming(d, &object));
-                continue;
-            }
-        };
         for pod in &w.pods {
+            let plan = match injector.plan(tree, w, pod, source, &mut scratch.memo) {
+                Ok((plan, rule)) => {
+                    out.rules.extend(rule);
+                    match plan {
+                        Some(plan) => plan,
+                        None => continue,
+                    }
+                }
+                Err(mut d) => {
+                    d.place.line = d.place.line.or(Some(tree.node(w.object).line));
+                    // An error about the object comes once, not once per pod.
+                    let d = naming(d, &object);
+                    if !out.diagnostics.contains(&d) {
+                        out.diagnostics.push(d);
+                    }
+                    continue;
+                }
+            };
             let mut conflicts = Vec::new();
             match injector.edits(tree, &plan, w, pod, &mut conflicts) {
                 Ok(e) => edits.extend(e),
@@ -112,12 +117,12 @@ pub fn inject(
             }
             // A conflict names the workload (a List item has its own name) and the field.
             out.diagnostics.extend(conflicts);
+            // The fallback namespace matters where it goes into an outputs path.
+            out.namespace_defaulted |= w.namespace.is_none()
+                && plan.outputs_path.is_some()
+                && injector.config().outputs_path.contains("namespace");
+            out.plans.push(plan);
         }
-        // The fallback namespace matters where it goes into an outputs path.
-        out.namespace_defaulted |= w.namespace.is_none()
-            && plan.outputs_path.is_some()
-            && injector.config().outputs_path.contains("namespace");
-        out.plans.push(plan);
     }
     if edits.is_empty() || has_errors(&out.diagnostics) {
         return out;

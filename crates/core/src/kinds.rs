@@ -32,13 +32,14 @@ pub enum Pods<'a> {
     Specs(&'a [&'a str]),
     /// The pod's volumes in one list, its containers elsewhere (Argo Workflows, the Spark
     /// operator): the path of the `volumes` list; the path of each container (a mapping with
-    /// `volumeMounts` and `env`); of mappings whose `volumeMounts` every container of a set gets
+    /// `volumeMounts` and `env`), with the name the pod gives it when it has no `name` (what a
+    /// `containers` selection matches); of mappings whose `volumeMounts` every container of a set gets
     /// (an Argo `containerSet`), whose containers then get only `env`; and where the pods'
     /// annotations and labels are, as the mapping that must exist and the keys from it to the
     /// annotations.
     Split {
         volumes: &'a str,
-        containers: &'a [&'a str],
+        containers: &'a [(&'a str, Option<&'static str>)],
         shared_mounts: &'a [(&'a str, &'a str)],
         metadata: &'a [(&'a str, &'static [&'static str])],
     },
@@ -50,11 +51,11 @@ const JOB_RUN: Option<&str> = Some("metadata.labels['batch.kubernetes.io/control
 const POD_SPEC: Pods = Pods::Specs(&["spec.template.spec"]);
 
 macro_rules! kubeflow {
-    ($kind:literal, $version:literal, $replicas:literal) => {
+    ($kind:literal, [$($version:literal),+], $replicas:literal) => {
         BuiltIn {
             group: "kubeflow.org",
             kind: $kind,
-            versions: &[$version],
+            versions: &[$($version),+],
             pods: Pods::Specs(&[concat!("spec.", $replicas, ".*.template.spec")]),
             claim_templates: None,
             // The training operator labels a job's pods with its name only: nothing tells two
@@ -71,11 +72,12 @@ macro_rules! argo {
     ($spec:literal) => {
         Pods::Split {
             volumes: concat!($spec, ".volumes"),
+            // Argo names a template's main container `main` (workflow/common/common.go).
             containers: &[
-                concat!($spec, ".templates[].initContainers[]"),
-                concat!($spec, ".templates[].container"),
-                concat!($spec, ".templates[].script"),
-                concat!($spec, ".templates[].sidecars[]"),
+                (concat!($spec, ".templates[].initContainers[]"), None),
+                (concat!($spec, ".templates[].container"), Some("main")),
+                (concat!($spec, ".templates[].script"), Some("main")),
+                (concat!($spec, ".templates[].sidecars[]"), None),
             ],
             shared_mounts: &[(concat!($spec, ".templates[].containerSet"), "containers[]")],
             metadata: &[($spec, &["podMetadata", "annotations"])],
@@ -92,13 +94,17 @@ macro_rules! spark {
     ($spec:literal) => {
         Pods::Split {
             volumes: concat!($spec, ".volumes"),
+            // Spark's names for the main containers (docs/kinds.md).
             containers: &[
-                concat!($spec, ".driver.initContainers[]"),
-                concat!($spec, ".driver"),
-                concat!($spec, ".driver.sidecars[]"),
-                concat!($spec, ".executor.initContainers[]"),
-                concat!($spec, ".executor"),
-                concat!($spec, ".executor.sidecars[]"),
+                (concat!($spec, ".driver.initContainers[]"), None),
+                (concat!($spec, ".driver"), Some("spark-kubernetes-driver")),
+                (concat!($spec, ".driver.sidecars[]"), None),
+                (concat!($spec, ".executor.initContainers[]"), None),
+                (
+                    concat!($spec, ".executor"),
+                    Some("spark-kubernetes-executor"),
+                ),
+                (concat!($spec, ".executor.sidecars[]"), None),
             ],
             shared_mounts: &[],
             metadata: &[
@@ -127,12 +133,12 @@ pub const BUILT_IN: &[BuiltIn] = &[
     BuiltIn { group: "apps", kind: "ReplicaSet", versions: &[], pods: POD_SPEC, claim_templates: None, run: None },
     BuiltIn { group: "batch", kind: "Job", versions: &[], pods: POD_SPEC, claim_templates: None, run: JOB_RUN },
     BuiltIn { group: "batch", kind: "CronJob", versions: &[], pods: Pods::Specs(&["spec.jobTemplate.spec.template.spec"]), claim_templates: None, run: JOB_RUN },
-    kubeflow!("TFJob", "v1", "tfReplicaSpecs"),
-    kubeflow!("PyTorchJob", "v1", "pytorchReplicaSpecs"),
-    kubeflow!("XGBoostJob", "v1", "xgbReplicaSpecs"),
-    kubeflow!("PaddleJob", "v1", "paddleReplicaSpecs"),
-    kubeflow!("JAXJob", "v1", "jaxReplicaSpecs"),
-    kubeflow!("MPIJob", "v2beta1", "mpiReplicaSpecs"),
+    kubeflow!("TFJob", ["v1"], "tfReplicaSpecs"),
+    kubeflow!("PyTorchJob", ["v1"], "pytorchReplicaSpecs"),
+    kubeflow!("XGBoostJob", ["v1"], "xgbReplicaSpecs"),
+    kubeflow!("PaddleJob", ["v1"], "paddleReplicaSpecs"),
+    kubeflow!("JAXJob", ["v1"], "jaxReplicaSpecs"),
+    kubeflow!("MPIJob", ["v2beta1", "v1"], "mpiReplicaSpecs"),
     BuiltIn { group: "jobset.x-k8s.io", kind: "JobSet", versions: &["v1alpha2"], pods: Pods::Specs(&["spec.replicatedJobs[].template.spec.template.spec"]), claim_templates: None, run: Some("metadata.labels['jobset.sigs.k8s.io/jobset-uid']") },
     BuiltIn { group: "leaderworkerset.x-k8s.io", kind: "LeaderWorkerSet", versions: &["v1"], pods: Pods::Specs(&["spec.leaderWorkerTemplate.leaderTemplate.spec", "spec.leaderWorkerTemplate.workerTemplate.spec"]), claim_templates: None, run: None },
     BuiltIn { group: "batch.volcano.sh", kind: "Job", versions: &["v1alpha1"], pods: Pods::Specs(&["spec.tasks[].template.spec"]), claim_templates: None, run: Some("metadata.annotations['scheduling.k8s.io/group-name']") },

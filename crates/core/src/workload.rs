@@ -71,6 +71,8 @@ pub struct Container {
     pub field: String,
     /// An init container (native sidecars included).
     pub init: bool,
+    /// The name the pod gives it when it has no `name` (Argo's `main`).
+    pub default_name: Option<&'static str>,
     /// What it gets: the mounts (in its `volumeMounts`), the env vars (in its `env`). An Argo
     /// `containerSet` gets the mounts of all its containers, which get only the env.
     pub mounts: bool,
@@ -197,12 +199,16 @@ fn collect(
                 .as_deref()
                 .is_none_or(|a| Some(a) == api_version)
     });
-    let (specs, containers): (Vec<&str>, Vec<&str>);
+    let (specs, containers): (Vec<&str>, Vec<(&str, Option<&str>)>);
     let run_label: Option<String>;
     let shape = match (configured, kinds::built_in(api_version, kind)) {
         (Some(w), _) => {
             specs = w.pod_spec_paths.iter().map(String::as_str).collect();
-            containers = w.container_paths.iter().map(String::as_str).collect();
+            containers = w
+                .container_paths
+                .iter()
+                .map(|p| (p.as_str(), None))
+                .collect();
             run_label = w
                 .run_label
                 .as_ref()
@@ -250,7 +256,11 @@ fn collect(
     if pods.is_empty() {
         let paths = match shape.pods {
             Pods::Specs(paths) => paths.join("`, `"),
-            Pods::Split { containers, .. } => containers.join("`, `"),
+            Pods::Split { containers, .. } => containers
+                .iter()
+                .map(|(p, _)| *p)
+                .collect::<Vec<_>>()
+                .join("`, `"),
         };
         notes.push(Diagnostic::note(
             Place {
@@ -333,7 +343,7 @@ fn pods_of(
                     let mut containers = Vec::new();
                     for (list, init) in [("initContainers[]", true), ("containers[]", false)] {
                         for c in walk(&spec, list, false)? {
-                            containers.push(container(tree, c, init, (true, true))?);
+                            containers.push(container(tree, c, init, None, (true, true))?);
                         }
                     }
                     pods.push(Pod {
@@ -364,18 +374,18 @@ fn pods_of(
             };
             mapping(tree, &spec)?;
             let mut containers = Vec::new();
-            for path in container_paths {
+            for (path, name) in container_paths {
                 let init = path.contains("initContainers");
                 for c in walk(&start, path, false)? {
-                    containers.push(container(tree, c, init, (true, true))?);
+                    containers.push(container(tree, c, init, *name, (true, true))?);
                 }
             }
             for (path, members) in shared_mounts {
                 for set in walk(&start, path, false)? {
                     for c in walk(&set, members, false)? {
-                        containers.push(container(tree, c, false, (false, true))?);
+                        containers.push(container(tree, c, false, None, (false, true))?);
                     }
-                    containers.push(container(tree, set, false, (true, false))?);
+                    containers.push(container(tree, set, false, None, (true, false))?);
                 }
             }
             let mut holders = Vec::new();
@@ -401,11 +411,12 @@ fn pods_of(
     Ok(pods)
 }
 
-/// A container found at `c`, and what it gets: (mounts, env).
+/// A container found at `c`, its name when it has none, and what it gets: (mounts, env).
 fn container(
     tree: &Tree,
     c: Reached,
     init: bool,
+    default_name: Option<&'static str>,
     (mounts, env): (bool, bool),
 ) -> Result<Container, Diagnostic> {
     mapping(tree, &c)?;
@@ -414,6 +425,7 @@ fn container(
         pointer: c.pointer,
         field: c.field,
         init,
+        default_name,
         mounts,
         env,
     })

@@ -218,7 +218,8 @@ pub struct Config {
     /// Declaration order (the order of the keys in the source).
     pub data: Vec<Entry>,
     pub outputs: Vec<Entry>,
-    /// Handlebars template for the path under the outputs root; variables `namespace`, `name`, `kind`.
+    /// Handlebars template for the path under the outputs root; variables `namespace`, `name`, `kind`,
+    /// `run` (`OUTPUTS_PATH_VARIABLES`).
     pub outputs_path: String,
     pub on_conflict: OnConflict,
     /// Only these containers get mounts and env; `None` = every container and initContainer.

@@ -151,14 +151,18 @@ fn read_workload(
     let mut containers = Vec::new();
     for c in &pod.containers {
         let mut container = container_of(&tree.value(c.node, limits)?, c.init);
-        // Containers are told apart by name; where a pod has none or repeats one (Argo
-        // templates), by field.
-        let repeated = pod.containers.iter().filter(|o| {
-            workload::string_at(tree, o.node, &["name"]) == Some(container.name.as_str())
-        });
-        if container.name.is_empty() || repeated.count() > 1 {
-            container.name = c.field.clone();
-        }
+        // Containers are told apart by name (the pod's name for an unnamed one); where a pod has
+        // none or repeats one (Argo templates' `main`), by field.
+        let name_of = |o: &workload::Container| {
+            workload::string_at(tree, o.node, &["name"]).or(o.default_name)
+        };
+        let name = name_of(c).unwrap_or("");
+        let repeated = pod.containers.iter().filter(|o| name_of(o) == Some(name));
+        container.name = match name {
+            "" => c.field.clone(),
+            _ if repeated.count() > 1 => c.field.clone(),
+            name => name.to_string(),
+        };
         containers.push(container);
     }
     Ok(WorkloadVolumes {

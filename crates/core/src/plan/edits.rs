@@ -124,6 +124,7 @@ impl Injector<'_> {
             let cname = tree
                 .get(c.node, "name")
                 .and_then(|n| tree.as_str(n))
+                .or(c.default_name)
                 .unwrap_or("");
             // A set of containers (an Argo containerSet) is chosen when one of them is.
             let name_of = |node: NodeId| tree.get(node, "name").and_then(|n| tree.as_str(n));
@@ -158,7 +159,12 @@ impl Injector<'_> {
                             *line,
                             format!("{}.{key}", c.field),
                             format!(
-                                "container `{cname}` already has {} `{id}` with a different definition: {} (stowage would add {})",
+                                "{} already has {} `{id}` with a different definition: {} (stowage would add {})",
+                                if cname.is_empty() {
+                                    format!("`{}`", c.field)
+                                } else {
+                                    format!("container `{cname}`")
+                                },
                                 if key == "env" {
                                     "env var"
                                 } else {

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::config::{Config, RUN_ENV, RUN_REFERENCE, Role, Source, Store, clean_outputs_path};
 use crate::render::{self, Renderer};
 use crate::report::{Diagnostic, Place};
-use crate::workload::Workload;
+use crate::workload::{Pod, Workload};
 use crate::yaml::{Limits, Tree};
 
 pub use entries::credentials_env_name;
@@ -150,17 +150,18 @@ impl<'c> Injector<'c> {
         self.config
     }
 
-    /// The plan for one workload (`None` when it opts out), and the index of the
+    /// The plan for one pod of a workload (`None` when it opts out), and the index of the
     /// `persistence.workloads` rule that matched it. `source` is the file that rendered it, when
     /// the stream says. An error about an annotation names its line (of the tree).
     pub fn plan(
         &self,
         tree: &Tree,
         workload: &Workload,
+        pod: &Pod,
         source: Option<&str>,
         memo: &mut Memo,
     ) -> Result<(Option<WorkloadPlan>, Option<usize>), Diagnostic> {
-        let (selection, rule) = self.selection(tree, workload, source)?;
+        let (selection, rule) = self.selection(tree, workload, pod, source)?;
         let (data, outputs, containers) = match selection {
             select::Selection::Skip => return Ok((None, rule)),
             select::Selection::Entries {

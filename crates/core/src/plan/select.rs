@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::config::{DataPick, OutputsPick, Role, WorkloadFacts, WorkloadRule};
 use crate::post_render::HELM_HOOK;
 use crate::report::{Diagnostic, Place, did_you_mean};
-use crate::workload::{Workload, string_at};
+use crate::workload::{Pod, Workload, string_at};
 use crate::yaml::{NodeId, Tree};
 
 use super::Injector;
@@ -37,20 +37,24 @@ fn at_line(line: usize, message: String) -> Diagnostic {
 }
 
 impl Injector<'_> {
-    /// What the workload gets, and the index of the rule that matched it. `source` is the file
-    /// that rendered it, when the stream says. Annotations: the pod template's win over the
-    /// object's.
+    /// What one pod of the workload gets, and the index of the rule that matched it. `source` is
+    /// the file that rendered it, when the stream says. Annotations and labels are the object's
+    /// and the pod's (its template's win); where a pod's are in several places (a Spark
+    /// application's driver and executor), they must agree.
     pub(super) fn selection(
         &self,
         tree: &Tree,
         workload: &Workload,
+        pod: &Pod,
         source: Option<&str>,
     ) -> Result<(Selection, Option<usize>), Diagnostic> {
-        let matched = self.rule_for(tree, workload, source);
+        let matched = self.rule_for(tree, workload, pod, source);
         let rule = matched.map(|(_, r)| r);
         // Each value with its line, so a bad one is reported where it is written.
         let mut found: HashMap<&str, (String, usize)> = HashMap::new();
-        for annotations in maps(tree, workload, false) {
+        let maps = maps(tree, workload, pod, false);
+        agree(tree, workload, pod, &maps)?;
+        for annotations in maps.iter().copied() {
             // A misspelt stowage annotation would otherwise be ignored, and the workload would get
             // the defaults.
             const KNOWN: [&str; 3] = [ANNOTATION_DATA, ANNOTATION_OUTPUTS, ANNOTATION_INJECT];
@@ -209,18 +213,19 @@ impl Injector<'_> {
             .collect()
     }
 
-    /// The first `persistence.workloads` rule that matches the workload, with its index.
+    /// The first `persistence.workloads` rule that matches the workload's pod, with its index.
     fn rule_for(
         &self,
         tree: &Tree,
         workload: &Workload,
+        pod: &Pod,
         source: Option<&str>,
     ) -> Option<(usize, &WorkloadRule)> {
         if self.config.workloads.is_empty() {
             return None;
         }
         let mut labels: Vec<(&str, &str)> = Vec::new();
-        for map in maps(tree, workload, true) {
+        for map in maps(tree, workload, pod, true).iter().copied() {
             for (k, v) in tree.entries(map).unwrap_or(&[]) {
                 if let (Some(k), Some(v)) = (tree.as_str(*k), tree.as_str(*v)) {
                     labels.push((k, v));
@@ -275,22 +280,90 @@ fn unknown_name(annotation: &str, name: &str, role: Role, known: &[&str]) -> Str
     m
 }
 
-/// The annotations (or labels) of the object and of its pods, in that order: the pods' win.
-fn maps(tree: &Tree, workload: &Workload, labels: bool) -> Vec<NodeId> {
+/// Where a pod's annotations are in several places (a Spark application's driver and executor,
+/// injected together because they share `spec.volumes`), each stowage annotation must be in all
+/// of them with one value.
+fn agree(tree: &Tree, workload: &Workload, pod: &Pod, maps: &Maps) -> Result<(), Diagnostic> {
+    if pod.metadata.len() < 2 {
+        return Ok(());
+    }
+    let places = &maps.maps[usize::from(maps.own)..];
+    for key in [ANNOTATION_DATA, ANNOTATION_OUTPUTS, ANNOTATION_INJECT] {
+        let values: Vec<Option<&str>> = pod
+            .metadata
+            .iter()
+            .map(|m| {
+                let at = m.annotations.iter().try_fold(m.at, |at, k| tree.get(at, k));
+                at.filter(|a| places.contains(a))
+                    .and_then(|a| tree.get(a, key))
+                    .and_then(|v| tree.as_str(v))
+            })
+            .collect();
+        if values.iter().all(|v| *v == values[0]) {
+            continue;
+        }
+        let (m, _) = pod
+            .metadata
+            .iter()
+            .zip(&values)
+            .find(|(_, v)| v.is_some())
+            .expect("values differ, so one is set");
+        let said: Vec<String> = pod
+            .metadata
+            .iter()
+            .zip(&values)
+            .map(|(m, v)| match v {
+                Some(v) => format!("`{}` has `{v}`", m.annotations_field()),
+                None => format!("`{}` has none", m.annotations_field()),
+            })
+            .collect();
+        return Err(Diagnostic::error(
+            Place {
+                field: Some(m.annotations_field()),
+                line: Some(tree.node(m.at).line),
+                ..Place::default()
+            },
+            format!(
+                "annotation `{key}` differs between the places of this {}'s pod annotations ({}): they share the pod's volumes, so stowage injects them together",
+                workload.kind,
+                said.join(", ")
+            ),
+        )
+        .with_hint(format!("annotate the {} itself, or give each place the same value", workload.kind)));
+    }
+    Ok(())
+}
+
+/// The annotations (or labels) of the object, then of the pod.
+struct Maps {
+    maps: Vec<NodeId>,
+    /// The first is the object's own.
+    own: bool,
+}
+
+impl Maps {
+    fn iter(&self) -> std::slice::Iter<'_, NodeId> {
+        self.maps.iter()
+    }
+}
+
+fn maps(tree: &Tree, workload: &Workload, pod: &Pod, labels: bool) -> Maps {
     let get = |at: NodeId, keys: &[&str]| keys.iter().try_fold(at, |at, key| tree.get(at, key));
     let own: &[&str] = if labels {
         &["metadata", "labels"]
     } else {
         &["metadata", "annotations"]
     };
-    let mut out: Vec<NodeId> = get(workload.object, own).into_iter().collect();
-    for m in workload.pods.iter().flat_map(|p| &p.metadata) {
+    let mut maps: Vec<NodeId> = get(workload.object, own).into_iter().collect();
+    let own = !maps.is_empty();
+    for m in &pod.metadata {
         let found = if labels {
             get(m.at, &m.labels())
         } else {
             get(m.at, m.annotations)
         };
-        out.extend(found);
+        // A Pod is its own template.
+        maps.extend(found.filter(|f| !maps.contains(f)));
     }
-    out
+    Maps { maps, own }
 }

@@ -96,12 +96,33 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            if let Some(api_version) = &kind.api_version
-                && let kinds::Known::Kind(b) = kinds::built_in(Some(api_version), &kind.kind)
-            {
+            // A configured kind comes first: say which built-in kinds it replaces.
+            let replaced: Vec<String> = kinds::BUILT_IN
+                .iter()
+                .filter(|b| {
+                    b.kind == kind.kind
+                        && kind.api_version.as_deref().is_none_or(|a| {
+                            matches!(kinds::built_in(Some(a), &kind.kind), kinds::Known::Kind(k) if k.group == b.group)
+                        })
+                })
+                .map(|b| format!("`{}`", kinds::qualified(b)))
+                .collect();
+            let loses_run = kind.run_label.is_none()
+                && kinds::BUILT_IN.iter().any(|b| {
+                    b.run.is_some() && replaced.contains(&format!("`{}`", kinds::qualified(b)))
+                });
+            if !replaced.is_empty() {
+                let which = match &kind.api_version {
+                    Some(a) => format!("`{a}` `{}`", kind.kind),
+                    None => format!("`{}` of any apiVersion", kind.kind),
+                };
                 self.note(
                     &at,
-                    format!("`{api_version}` `{}` is a built-in workload kind ({}): these paths take the place of stowage's own", kind.kind, kinds::qualified(b)),
+                    format!(
+                        "{which} takes the place of the built-in kind {}: stowage reads only these paths for it{}",
+                        replaced.join(" and "),
+                        if loses_run { ", and no run (add `runLabel`)" } else { "" }
+                    ),
                 );
             }
             out.push(kind);
@@ -142,8 +163,26 @@ impl Checker<'_> {
                 continue;
             }
             let known: Vec<String> = kinds::BUILT_IN.iter().map(kinds::qualified).collect();
-            let hint = match report::did_you_mean(name, known.iter().map(String::as_str)) {
-                Some(k) => format!("did you mean `{k}`?"),
+            // `CronWorkflow` or `Job.volcano.sh`: the kind is right, its group missing or wrong.
+            let kind = name.split('.').next().unwrap_or_default();
+            let same_kind: Vec<&String> = known
+                .iter()
+                .filter(|k| k.split('.').next() == Some(kind))
+                .collect();
+            let near = report::did_you_mean(name, known.iter().map(String::as_str));
+            let hint = match (same_kind.as_slice(), near) {
+                ([], None) => None,
+                ([], Some(k)) => Some(format!("did you mean `{k}`?")),
+                (same, _) => Some(format!(
+                    "did you mean {}?",
+                    same.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )),
+            };
+            let hint = match hint {
+                Some(h) => h,
                 None => format!(
                     "the built-in kinds are {}",
                     known

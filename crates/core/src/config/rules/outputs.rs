@@ -38,8 +38,9 @@ impl Checker<'_> {
         }
     }
 
-    /// The `outputsPath` template: it must compile, use only `namespace`, `name` and `kind`, and
-    /// render to a relative path that stays below the outputs root.
+    /// The `outputsPath` template: it must compile, use only its variables, and render to a
+    /// relative path that stays below the outputs root (tried on an example Job, which has a run,
+    /// and an example Deployment, which has none).
     pub(in crate::config) fn outputs_path(&mut self, template: Option<&str>) -> String {
         let Some(template) = template else {
             return DEFAULT_OUTPUTS_PATH.to_string();
@@ -81,13 +82,15 @@ impl Checker<'_> {
                 let sample = serde_json::json!({"namespace": "team-a", "name": name, "kind": kind, "run": run});
                 let problem = match hb.render_template(template, &sample) {
                     Err(e) => Some(format!("`outputsPath` does not render: {e}")),
+                    // A leading `/` written in the template is an absolute path; one left by an
+                    // empty `{{run}}` is an empty segment, dropped.
                     Ok(p)
-                        if p.starts_with('/')
+                        if template.trim_start().starts_with('/')
                             || clean_outputs_path(&p).is_empty()
                             || k8s::has_backsteps(&p) =>
                     {
                         Some(format!(
-                            "`outputsPath` must render to a relative path below the outputs root, but renders `{p}` for a {kind} `{name}` in namespace `team-a`"
+                            "`outputsPath` must render to a relative path below the outputs root, but renders `{p}` (tried on an example {kind} named `{name}` in namespace `team-a`)"
                         ))
                     }
                     Ok(_) => None,

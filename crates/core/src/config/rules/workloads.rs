@@ -127,7 +127,14 @@ impl Checker<'_> {
                 .iter()
                 .map(|b| b.kind)
                 .chain(workload_kinds.iter().map(|w| w.kind.as_str()));
+            // The kind is right but its group is not: name the groups it has.
+            let groups: Vec<String> = kinds::BUILT_IN
+                .iter()
+                .filter(|b| b.kind == k.kind)
+                .map(|b| format!("`{}`", kinds::qualified(b)))
+                .collect();
             let hint = match did_you_mean(&k.kind, known) {
+                _ if !groups.is_empty() => format!("did you mean {}?", groups.join(" or ")),
                 Some(kind) => format!("did you mean `{kind}`?"),
                 _ => "stowage injects into its built-in workload kinds and those of `persistence.workloadKinds`; add this kind there".into(),
             };

@@ -52,8 +52,11 @@ fn outputs_path_template() {
     only_error_at(
         "outputsPath: '{{run}}'",
         "persistence.outputsPath",
-        "renders `` for a Deployment `api`",
+        "renders `` (tried on an example Deployment named `api`",
     );
+    // A leading empty `{{run}}` is an empty segment, not an absolute path.
+    let (config, _) = ok("outputsPath: '{{run}}/{{namespace}}/{{name}}'");
+    assert_eq!(config.outputs_path, "{{run}}/{{namespace}}/{{name}}");
     only_error_at(
         "outputsPath: '{{namespace'",
         "persistence.outputsPath",
