@@ -54,6 +54,16 @@ fn every_replica_type_of_a_kubeflow_job() {
 }
 
 #[test]
+fn both_mpijob_versions() {
+    for version in ["v2beta1", "v1"] {
+        let job = format!(
+            "apiVersion: kubeflow.org/{version}\nkind: MPIJob\nmetadata: {{name: pi}}\nspec:\n  mpiReplicaSpecs:\n    Launcher: {{template: {{spec: {{containers: [{{name: l}}]}}}}}}\n    Worker: {{template: {{spec: {{containers: [{{name: w}}]}}}}}}\n"
+        );
+        assert_eq!(fields(&job).len(), 4, "{version}");
+    }
+}
+
+#[test]
 fn lists_and_optional_groups() {
     let jobset = "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {name: js}\nspec:\n  replicatedJobs:\n  - name: leader\n    template: {spec: {template: {spec: {containers: [{name: l}]}}}}\n  - name: workers\n    template: {spec: {template: {spec: {containers: [{name: w}]}}}}\n";
     assert_eq!(
