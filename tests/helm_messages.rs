@@ -72,15 +72,18 @@ fn helm4_shows_stowage_errors_and_warnings_at_the_terminal() {
     );
 }
 
-/// For CI (no terminal): STOWAGE_LOG names a file stowage appends its messages to.
-#[test]
-fn stowage_log_keeps_the_messages_under_helm4_without_a_terminal() {
-    let s = Scratch::new("src1-log");
+/// `helm template` of the chart under Helm 4's plugin with `--values PERSISTENCE`, after `first`
+/// post-renderer arguments, and STOWAGE_LOG set: the exit code and what the log holds.
+fn helm4_with_stowage_log(tag: &str, first: &[&str]) -> (i32, String) {
+    let s = Scratch::new(tag);
     let helm = Helm::new(4, s.path());
     helm.install_plugins(s.path());
     let log = s.path().join("stowage.log");
-    let o = run(helm
-        .cmd(["template", "trainer", CHART, "--post-renderer", "stowage"])
+    let mut cmd = helm.cmd(["template", "trainer", CHART, "--post-renderer", "stowage"]);
+    for arg in first {
+        cmd.args(["--post-renderer-args", arg]);
+    }
+    let o = run(cmd
         .args([
             "--post-renderer-args",
             "--values",
@@ -89,8 +92,14 @@ fn stowage_log_keeps_the_messages_under_helm4_without_a_terminal() {
         ])
         .env("STOWAGE_LOG", &log)
         .current_dir(root()));
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    (o.code, std::fs::read_to_string(&log).unwrap_or_default())
+}
+
+/// For CI (no terminal): STOWAGE_LOG names a file stowage appends its messages to.
+#[test]
+fn stowage_log_keeps_the_messages_under_helm4_without_a_terminal() {
+    let (code, text) = helm4_with_stowage_log("src1-log", &[]);
+    assert_eq!(code, 0, "STOWAGE_LOG: {text:?}");
     assert!(
         text.contains("forbid hostPath volumes"),
         "STOWAGE_LOG: {text:?}"
@@ -101,23 +110,8 @@ fn stowage_log_keeps_the_messages_under_helm4_without_a_terminal() {
 /// plugin, which adds `post-render` itself) is a message like the others: in STOWAGE_LOG too.
 #[test]
 fn a_usage_error_under_helm4_reaches_stowage_log() {
-    let s = Scratch::new("helm4-usage");
-    let helm = Helm::new(4, s.path());
-    helm.install_plugins(s.path());
-    let log = s.path().join("stowage.log");
-    let o = run(helm
-        .cmd(["template", "trainer", CHART, "--post-renderer", "stowage"])
-        .args(["--post-renderer-args", "post-render"])
-        .args([
-            "--post-renderer-args",
-            "--values",
-            "--post-renderer-args",
-            PERSISTENCE,
-        ])
-        .env("STOWAGE_LOG", &log)
-        .current_dir(root()));
-    assert_ne!(o.code, 0);
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let (code, text) = helm4_with_stowage_log("helm4-usage", &["post-render"]);
+    assert_ne!(code, 0);
     assert!(
         text.contains("unexpected argument 'post-render'"),
         "STOWAGE_LOG: {text:?}"

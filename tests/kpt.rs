@@ -134,47 +134,47 @@ fn render_inserts_and_changes_nothing_else() {
     assert_eq!(files(&stowage), after);
 }
 
+/// Edit `file` of the package (replace `from` by `to`), render: the render fails, every file of
+/// the package is left as it was, and stowage's stderr is returned.
+fn render_fails_and_leaves_every_file(dir: &Path, file: &str, from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    assert!(text.contains(from), "{file} lacks {from:?}");
+    std::fs::write(dir.join(file), text.replace(from, to)).unwrap();
+    let before = files(dir);
+    let out = render(dir);
+    assert!(!out.status.success());
+    assert_eq!(files(dir), before);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn a_bad_config_fails_the_render_with_stowages_message_and_leaves_every_file() {
     let dir = stowage_package("kpt-bad");
-    let config = std::fs::read_to_string(dir.join("persistence.yaml")).unwrap();
-    std::fs::write(
-        dir.join("persistence.yaml"),
-        config.replace("existingClaim: results", "existingClam: results"),
-    )
-    .unwrap();
-    let before = files(&dir);
-    let out = render(&dir);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = render_fails_and_leaves_every_file(
+        &dir,
+        "persistence.yaml",
+        "existingClaim: results",
+        "existingClam: results",
+    );
     assert!(
         stderr.contains("existingClam") && stderr.contains("did you mean `existingClaim`"),
         "{stderr}"
     );
-    assert_eq!(files(&dir), before);
 }
 
 #[test]
 fn a_conflict_names_the_users_file() {
     let dir = stowage_package("kpt-conflict");
-    let job = std::fs::read_to_string(dir.join("train.yaml")).unwrap();
-    std::fs::write(
-        dir.join("train.yaml"),
-        job.replace(
-            "- name: scratch\n          emptyDir",
-            "- name: datasets\n          emptyDir",
-        ),
-    )
-    .unwrap();
-    let before = files(&dir);
-    let out = render(&dir);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = render_fails_and_leaves_every_file(
+        &dir,
+        "train.yaml",
+        "- name: scratch\n          emptyDir",
+        "- name: datasets\n          emptyDir",
+    );
     assert!(
         stderr.contains("train.yaml") && stderr.contains("volume `datasets` already exists"),
         "{stderr}"
     );
-    assert_eq!(files(&dir), before);
 }
 
 #[test]
