@@ -25,23 +25,34 @@ impl<'a> Reader<'a> {
                 seg = i;
                 continue;
             }
-            let text = match owned {
-                Some(mut s) => {
-                    s.push_str(&self.text[seg..qpos]);
-                    Cow::Owned(s)
-                }
-                None => Cow::Borrowed(&self.text[p + 1..qpos]),
-            };
-            return Some((
-                Scalar {
-                    start: p,
-                    end: qpos + 1,
-                    text,
-                    style: ScalarStyle::SingleQuoted,
-                },
-                qpos + 1,
-            ));
+            return Some(self.closed(p, seg, qpos, owned, ScalarStyle::SingleQuoted));
         }
+    }
+
+    /// The quoted scalar opened at `p` and closed at `close`, and the byte after it: its text is
+    /// the source between the quotes, or `owned` (the unescaped text up to `seg`) and the rest.
+    fn closed(
+        &self,
+        p: usize,
+        seg: usize,
+        close: usize,
+        owned: Option<String>,
+        style: ScalarStyle,
+    ) -> (Scalar<'a>, usize) {
+        let text = match owned {
+            Some(mut s) => {
+                s.push_str(&self.text[seg..close]);
+                Cow::Owned(s)
+            }
+            None => Cow::Borrowed(&self.text[p + 1..close]),
+        };
+        let scalar = Scalar {
+            start: p,
+            end: close + 1,
+            text,
+            style,
+        };
+        (scalar, close + 1)
     }
 
     /// A double-quoted scalar starting at `p`, and the byte after its closing quote.
@@ -56,22 +67,7 @@ impl<'a> Reader<'a> {
             let rel = memchr::memchr2(b'"', b'\\', &b[i..eol])?;
             let at = i + rel;
             if b[at] == b'"' {
-                let text = match owned {
-                    Some(mut s) => {
-                        s.push_str(&self.text[seg..at]);
-                        Cow::Owned(s)
-                    }
-                    None => Cow::Borrowed(&self.text[p + 1..at]),
-                };
-                return Some((
-                    Scalar {
-                        start: p,
-                        end: at + 1,
-                        text,
-                        style: ScalarStyle::DoubleQuoted,
-                    },
-                    at + 1,
-                ));
+                return Some(self.closed(p, seg, at, owned, ScalarStyle::DoubleQuoted));
             }
             let s = owned.get_or_insert_with(String::new);
             s.push_str(&self.text[seg..at]);
