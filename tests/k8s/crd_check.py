@@ -307,10 +307,13 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def prune(x: Any, s: dict | None, path: str, unknown: list[str], root: bool = False) -> None:
-    """pruning/algorithm.go `prune`; records unknown field paths (the object is not changed)."""
-    if s is not None and s.get("x-kubernetes-preserve-unknown-fields"):
-        skip_prune(x, s, path, unknown, root)
+def prune(x: Any, s: dict | None, path: str, unknown: list[str], root: bool = False,
+          skip: bool = False) -> None:
+    """pruning/algorithm.go `prune`, and `skipPrune` (`skip`, where the schema preserves unknown
+    fields: they are kept, known ones still pruned); records unknown field paths (the object is
+    not changed)."""
+    skip = skip or bool(s and s.get("x-kubernetes-preserve-unknown-fields"))
+    if skip and s is None:
         return
     embedded = root or bool(s and s.get("x-kubernetes-embedded-resource"))
     if isinstance(x, dict):
@@ -320,28 +323,11 @@ def prune(x: Any, s: dict | None, path: str, unknown: list[str], root: bool = Fa
             known, sub = _sub(s, k)
             if known:
                 prune(v, sub, _join(path, str(k)), unknown)
-            else:
+            elif not skip:
                 unknown.append(_join(path, str(k)))
     elif isinstance(x, list):
         for i, v in enumerate(x):
-            prune(v, s.get("items") if s is not None else None, f"{path}[{i}]", unknown)
-
-
-def skip_prune(x: Any, s: dict | None, path: str, unknown: list[str], root: bool = False) -> None:
-    """pruning/algorithm.go `skipPrune`: unknown fields kept, known ones still pruned."""
-    if s is None:
-        return
-    embedded = root or bool(s.get("x-kubernetes-embedded-resource"))
-    if isinstance(x, dict):
-        for k, v in x.items():
-            if embedded and k in META_FIELDS:
-                continue
-            known, sub = _sub(s, k)
-            if known:
-                prune(v, sub, _join(path, str(k)), unknown)
-    elif isinstance(x, list):
-        for i, v in enumerate(x):
-            skip_prune(v, s.get("items"), f"{path}[{i}]", unknown)
+            prune(v, s.get("items") if s is not None else None, f"{path}[{i}]", unknown, skip=skip)
 
 
 def prune_nulls(x: Any, s: dict | None, path: str, dropped: list[str], root: bool = False) -> None:
