@@ -17,16 +17,17 @@ fn generate(
     super::generate(config, files, namespaces, Ask::Flag)
 }
 
-const AZURE_BUCKET: &str = "wasbs://container@plxstorage.blob.core.windows.net/";
+pub(super) const AZURE_BUCKET: &str = "wasbs://container@plxstorage.blob.core.windows.net/";
 
-fn fixture(name: &str) -> PathBuf {
+/// A key file of `testdata/keyfiles/` (shared with the key file tests).
+pub(super) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .join("testdata/keyfiles")
         .join(name)
 }
 
-fn messages(ds: &[Diagnostic]) -> String {
+pub(super) fn messages(ds: &[Diagnostic]) -> String {
     ds.iter().map(|d| format!("{d}\n")).collect()
 }
 

@@ -1,20 +1,10 @@
 //! Every store's key files (fixtures in `testdata/keyfiles/`, all fake), and that no message ever
 //! shows a value of them.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 
 use super::*;
-
-const AZURE_BUCKET: &str = "wasbs://container@plxstorage.blob.core.windows.net/";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join("testdata/keyfiles")
-        .join(name)
-}
+use crate::generate::tests::{AZURE_BUCKET, fixture, messages};
 
 fn check_fixture(store: Store, name: &str) -> Result<Checked, Vec<Diagnostic>> {
     let bytes = std::fs::read(fixture(name)).unwrap();
@@ -24,10 +14,6 @@ fn check_fixture(store: Store, name: &str) -> Result<Checked, Vec<Diagnostic>> {
         &format!("--credentials x={name}"),
         &bytes,
     )
-}
-
-fn messages(ds: &[Diagnostic]) -> String {
-    ds.iter().map(|d| format!("{d}\n")).collect()
 }
 
 fn store_of_fixture(name: &str) -> Store {
