@@ -129,11 +129,12 @@ pub fn may_hold_workloads(kind: &str, kinds: Kinds) -> bool {
 
 /// The string at `keys` below `node` (`["metadata", "name"]`), if there is one.
 pub fn string_at<'t>(tree: &'t Tree, node: NodeId, keys: &[&str]) -> Option<&'t str> {
-    let mut at = node;
-    for key in keys {
-        at = tree.get(at, key)?;
-    }
-    tree.as_str(at)
+    node_at(tree, node, keys).and_then(|at| tree.as_str(at))
+}
+
+/// The node at `keys` below `node`, if there is one.
+pub fn node_at(tree: &Tree, node: NodeId, keys: &[&str]) -> Option<NodeId> {
+    keys.iter().try_fold(node, |at, key| tree.get(at, key))
 }
 
 fn error_at(tree: &Tree, at: NodeId, message: String) -> Diagnostic {
@@ -274,7 +275,7 @@ fn collect(
     let mut claim_templates = Vec::new();
     if let Some(path) = shape.claim_templates {
         let steps: Vec<&str> = path.split('.').collect();
-        if let Some(list) = get_path(tree, object, &steps) {
+        if let Some(list) = node_at(tree, object, &steps) {
             for t in tree.items(list).unwrap_or(&[]) {
                 if let Some(n) = string_at(tree, *t, &["metadata", "name"]) {
                     claim_templates.push((n.to_string(), tree.node(*t).line));
@@ -297,10 +298,6 @@ fn collect(
         },
     });
     Ok(())
-}
-
-fn get_path(tree: &Tree, node: NodeId, keys: &[&str]) -> Option<NodeId> {
-    keys.iter().try_fold(node, |at, key| tree.get(at, key))
 }
 
 /// The pods of an object of this shape.

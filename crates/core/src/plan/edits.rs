@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::config::OnConflict;
 use crate::edit::{Addition, Edit, emit_flow};
 use crate::report::{Diagnostic, Place};
-use crate::workload::{Pod, Workload};
+use crate::workload::{Pod, Workload, node_at};
 use crate::yaml::{NodeId, Tree};
 
 use super::{Injector, WorkloadPlan};
@@ -198,7 +198,7 @@ impl Injector<'_> {
         } else {
             &pod.metadata
         } {
-            let existing = get_path(tree, m.at, m.annotations);
+            let existing = node_at(tree, m.at, m.annotations);
             let mut new: Vec<(String, Value)> = Vec::new();
             for (k, v) in &plan.pod_annotations {
                 match existing.and_then(|a| tree.get(a, k)) {
@@ -287,10 +287,6 @@ impl Injector<'_> {
         }
         Ok(out)
     }
-}
-
-fn get_path(tree: &Tree, node: NodeId, keys: &[&str]) -> Option<NodeId> {
-    keys.iter().try_fold(node, |at, key| tree.get(at, key))
 }
 
 /// An existing env var or mount as a conflict message shows it. Where stowage reads the variable

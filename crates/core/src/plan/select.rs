@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::config::{DataPick, OutputsPick, Role, WorkloadFacts, WorkloadRule};
 use crate::post_render::HELM_HOOK;
 use crate::report::{Diagnostic, Place, did_you_mean};
-use crate::workload::{Pod, Workload, string_at};
+use crate::workload::{Pod, Workload, node_at, string_at};
 use crate::yaml::{NodeId, Tree};
 
 use super::Injector;
@@ -293,7 +293,7 @@ fn agree(tree: &Tree, workload: &Workload, pod: &Pod, maps: &Maps) -> Result<(),
             .metadata
             .iter()
             .map(|m| {
-                let at = m.annotations.iter().try_fold(m.at, |at, k| tree.get(at, k));
+                let at = node_at(tree, m.at, m.annotations);
                 at.filter(|a| places.contains(a))
                     .and_then(|a| tree.get(a, key))
                     .and_then(|v| tree.as_str(v))
@@ -348,7 +348,7 @@ impl Maps {
 }
 
 fn maps(tree: &Tree, workload: &Workload, pod: &Pod, labels: bool) -> Maps {
-    let get = |at: NodeId, keys: &[&str]| keys.iter().try_fold(at, |at, key| tree.get(at, key));
+    let get = |at: NodeId, keys: &[&str]| node_at(tree, at, keys);
     let own: &[&str] = if labels {
         &["metadata", "labels"]
     } else {
