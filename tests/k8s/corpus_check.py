@@ -172,12 +172,8 @@ def crd_problems(args, before, after) -> list[str]:
     """Problems of the edited CRD workloads in `after` against their CRDs that `before` lacked."""
     if args.crds is None:
         return []
-    def items(o):
-        if isinstance(o, dict) and kval.is_list_kind(o.get("kind")) and isinstance(o.get("items"), list):
-            return o["items"]
-        return [o]
     out = []
-    for b, a in zip(items(before), items(after)):
+    for b, a in zip(streams.objects_of(before), streams.objects_of(after)):
         gv = crd_check.split_api_version(a.get("apiVersion")) if isinstance(a, dict) else None
         if gv is None or (gv[0], a.get("kind")) not in kval.CRD_WORKLOAD_KINDS:
             continue

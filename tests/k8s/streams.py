@@ -72,6 +72,13 @@ def is_workload(obj: Any) -> bool:
     return False
 
 
+def objects_of(o: Any) -> list[Any]:
+    """The items of a List (or any *List), else the object itself."""
+    if isinstance(o, dict) and kval.is_list_kind(o.get("kind")) and isinstance(o.get("items"), list):
+        return o["items"]
+    return [o]
+
+
 def is_stowage_config(obj: Any) -> bool:
     return (isinstance(obj, dict) and obj.get("kind") == STOWAGE_CONFIG[1]
             and str(obj.get("apiVersion", "")).startswith(STOWAGE_CONFIG[0]))
@@ -301,11 +308,6 @@ def compare_streams(inp: bytes, out: bytes, reemitted_lines: frozenset[int] = fr
 def new_problems(before: Any, after: Any, version: str | None = None,
                  strict: bool = True) -> list[str]:
     """Validation problems of `after` (an edited workload or List) that `before` did not have."""
-    def objs(o: Any) -> list[Any]:
-        if isinstance(o, dict) and kval.is_list_kind(o.get("kind")) and isinstance(o.get("items"), list):
-            return o["items"]
-        return [o]
-
     def probs(o: Any) -> dict[tuple[str, str], kval.Problem]:
         if not isinstance(o, dict):
             return {}
@@ -315,7 +317,7 @@ def new_problems(before: Any, after: Any, version: str | None = None,
             return {}
 
     out: list[str] = []
-    b_items, a_items = objs(before), objs(after)
+    b_items, a_items = objects_of(before), objects_of(after)
     for k, item in enumerate(a_items):
         old = probs(b_items[k]) if k < len(b_items) else {}
         prefix = "" if item is after else f"item {k + 1} "
